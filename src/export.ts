@@ -1,0 +1,49 @@
+import { BundleReader } from './bundle/reader.js';
+import { copyGraph } from './content/copy-graph.js';
+import { parseDigest } from './content/digest.js';
+import { LayoutStore } from './content/layout-store.js';
+import { noProgress, type ProgressSink } from './progress/events.js';
+
+/** ExportedRef is one reference written to the layout. */
+export interface ExportedRef {
+  ref: string;
+  kind: string;
+  digest: string;
+  mediaType: string;
+}
+
+/**
+ * exportBundle copies every artifact of a bundle into a standard OCI image layout directory, each tagged with
+ * its `org.opencontainers.image.ref.name`, so that `skopeo copy oci:DIR:REF …` and other OCI tools can read it.
+ * Blobs are verified as they land; a re-run skips what is already there.
+ */
+export async function exportBundle(path: string, layoutDir: string, options: { onEvent?: ProgressSink; signal?: AbortSignal } = {}): Promise<ExportedRef[]> {
+  const onEvent = options.onEvent ?? noProgress;
+  const reader = await BundleReader.open(path);
+  try {
+    const store = await LayoutStore.open(layoutDir, { create: true });
+    const total = reader.manifest.blobs.reduce((n, b) => n + b.size, 0);
+    onEvent({ type: 'phase-start', phase: 'export', title: `Export to ${layoutDir}`, total });
+    let done = 0;
+    const out: ExportedRef[] = [];
+    for (const a of reader.manifest.artifacts) {
+      const root = { ...a.root, digest: parseDigest(a.root.digest) };
+      await copyGraph(reader, store, root, {
+        signal: options.signal,
+        onBytes: (desc, n) => {
+          done += n;
+          onEvent({ type: 'bytes', phase: 'export', item: desc.digest, done, total });
+        },
+        onSkipped: (desc) => onEvent({ type: 'item-end', phase: 'export', item: desc.digest, skipped: true }),
+      });
+      const { annotations: _drop, ...plain } = root;
+      await store.tag(plain, a.ref);
+      out.push({ ref: a.ref, kind: a.kind, digest: a.root.digest, mediaType: a.root.mediaType });
+    }
+    await store.saveIndex();
+    onEvent({ type: 'phase-end', phase: 'export', title: `Export to ${layoutDir}` });
+    return out;
+  } finally {
+    await reader.close();
+  }
+}

@@ -1,0 +1,56 @@
+import { AirbundleError } from '../errors.js';
+import { resolveHttpModel } from './http/http-source.js';
+import { resolveFileModel } from './local/file-source.js';
+import { resolveOciLayoutImage } from './oci-layout/oci-layout-source.js';
+import type { ResolvedArtifact, SourceContext } from './source.js';
+
+/** ModelEntry is a model as the spec lists it. */
+export interface ModelEntry {
+  name: string;
+  source: string;
+  tag?: string;
+  sha256?: string;
+  include?: string[];
+  exclude?: string[];
+  format?: string;
+}
+
+/** ImageSpecEntry is an image as the spec lists it. */
+export interface ImageSpecEntry {
+  source: string;
+  name?: string;
+  platforms?: string[];
+}
+
+/** schemeOf returns the scheme of a source string (`file`, `https`, `oci-layout`, …) or '' for a bare reference. */
+export function schemeOf(source: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):/.exec(source);
+  return m?.[1] ?? '';
+}
+
+/** resolveModel dispatches a model entry to its source by scheme. */
+export async function resolveModel(entry: ModelEntry, ctx: SourceContext, defaultTag: string): Promise<ResolvedArtifact> {
+  switch (schemeOf(entry.source)) {
+    case 'file':
+      return resolveFileModel(entry, ctx, defaultTag);
+    case 'http':
+    case 'https':
+      return resolveHttpModel(entry, ctx, defaultTag);
+    default:
+      throw new AirbundleError('SOURCE_UNSUPPORTED', `model "${entry.name}": source ${entry.source} is not supported yet`, {
+        hint: 'supported model sources: file://PATH, https://URL#sha256=HEX, http://URL#sha256=HEX',
+      });
+  }
+}
+
+/** resolveImage dispatches an image entry to its source by scheme. */
+export async function resolveImage(entry: ImageSpecEntry, ctx: SourceContext): Promise<ResolvedArtifact> {
+  switch (schemeOf(entry.source)) {
+    case 'oci-layout':
+      return resolveOciLayoutImage(entry, ctx);
+    default:
+      throw new AirbundleError('SOURCE_UNSUPPORTED', `image ${entry.source} is not supported yet`, {
+        hint: 'supported image sources: oci-layout:PATH:TAG (registry references come with registry support)',
+      });
+  }
+}
