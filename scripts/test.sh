@@ -32,7 +32,9 @@ node -e '
   const fs = require("fs");
   let r = {};
   try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")); } catch {}
-  const passed = r.numPassedTests ?? 0, failed = (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0) - 0;
+  // A file that fails before its tests run (import error) counts as one failure.
+  const broken = (r.testResults ?? []).filter((f) => f.status === "failed" && (f.assertionResults ?? []).length === 0).length;
+  const passed = r.numPassedTests ?? 0, failed = (r.numFailedTests ?? 0) + broken + (r.testResults ? 0 : 1);
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
 ' "$results"

@@ -61,6 +61,9 @@ export async function verifyBundle(path: string, options: VerifyOptions = {}): P
     const problems: VerifyProblem[] = [];
     const signature = checkSignature(reader, options.keys ?? [], problems);
     checkIndex(reader, problems);
+    for (const name of reader.volumes?.damaged ?? []) {
+      problems.push({ code: 'VOLUME_MISMATCH', message: `volume ${name}: its first 64 KiB differ from the parts list (damaged, or from another bundle)`, location: { file: name, offset: 0 } });
+    }
     const { chunks, bytes } = await checkBlobs(reader, options, onEvent, problems);
     return {
       path,
@@ -195,7 +198,7 @@ async function checkBlobs(reader: BundleReader, options: VerifyOptions, onEvent:
             if (seen >= task.length) break;
           }
         } catch (err) {
-          problems.push(problemFor(reader, task, owners, `could not be read: ${errorMessage(err)}`));
+          problems.push(problemFor(reader, task, owners, `could not be read: ${errorMessage(err)}`, isAirbundleError(err) ? err.code : 'BUNDLE_UNREADABLE'));
           return;
         }
         const actual = `sha256:${hash.digest('hex')}`;
@@ -210,7 +213,7 @@ async function checkBlobs(reader: BundleReader, options: VerifyOptions, onEvent:
   return { chunks: tasks.length, bytes: total };
 }
 
-function problemFor(reader: BundleReader, task: ChunkTask, owners: Map<string, string>, what: string): VerifyProblem {
+function problemFor(reader: BundleReader, task: ChunkTask, owners: Map<string, string>, what: string, code = 'DIGEST_MISMATCH'): VerifyProblem {
   const location = reader.locate(task.desc, task.offset);
   const where = `${location.file} at offset ${location.offset}${location.frame !== undefined ? ` (zstd frame ${location.frame})` : ''}`;
   const artifact = owners.get(task.desc.digest);
@@ -218,7 +221,7 @@ function problemFor(reader: BundleReader, task: ChunkTask, owners: Map<string, s
     ? `chunk ${task.index} (bytes ${task.offset}–${task.offset + task.length - 1}) of blob ${task.desc.digest}`
     : `blob ${task.desc.digest}`;
   return {
-    code: 'DIGEST_MISMATCH',
+    code,
     message: `${artifact !== undefined ? `${artifact}: ` : ''}${subject} ${what}; stored in ${where}`,
     blob: task.desc.digest,
     ...(task.chunked ? { chunk: task.index } : {}),

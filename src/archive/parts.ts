@@ -31,6 +31,8 @@ export interface OpenedVolumes {
   parts: PartsList;
   /** The bundle path the volumes were cut from: `dir/b.tar.zst`. */
   basePath: string;
+  /** Volumes whose first 64 KiB differ from the parts list (damaged or foreign); reads from them fail verification. */
+  damaged: string[];
   /** locate maps a byte of the joined file to the volume file holding it. */
   locate(position: number): { path: string; offsetInPart: number };
 }
@@ -53,6 +55,7 @@ export async function openVolumes(path: string): Promise<OpenedVolumes> {
   const parts = await readParts(partsPath, basePath);
   const heads = new Map(parts.volumes.map((v, i) => [v.headSha256, i]));
   const readers: FileReader[] = [];
+  const damaged: string[] = [];
   const paths: string[] = [];
   try {
     for (const [i, v] of parts.volumes.entries()) {
@@ -77,10 +80,9 @@ export async function openVolumes(path: string): Promise<OpenedVolumes> {
             details: { volume: v.name, holds: parts.volumes[other]!.name },
           });
         }
-        throw new AirbundleError('VOLUME_MISMATCH', `${label} is not the volume the parts list describes (its first 64 KiB differ): it comes from another bundle or is damaged`, {
-          hint: `copy ${v.name} again from the source media`,
-          details: { volume: v.name },
-        });
+        // Not another volume of this bundle: damaged bytes (or a foreign volume). Reading goes on so that
+        // verify can name the blob and chunk hit; every read is still checked against its digest.
+        damaged.push(v.name);
       }
       if (reader.size !== v.size) {
         throw new AirbundleError('VOLUME_MISMATCH', `${label} has ${reader.size} bytes, the parts list says ${v.size}: it is ${reader.size < v.size ? 'truncated' : 'too long'}`, {
@@ -98,6 +100,7 @@ export async function openVolumes(path: string): Promise<OpenedVolumes> {
     reader,
     parts,
     basePath,
+    damaged,
     locate(position: number) {
       const { index, offset } = reader.partAt(position);
       return { path: paths[index]!, offsetInPart: offset };

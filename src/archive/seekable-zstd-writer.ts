@@ -8,23 +8,37 @@ export interface SeekableZstdWriterOptions {
   level?: number;
   /** Uncompressed bytes per frame (default 4 MiB). */
   frameSize?: number;
+  /**
+   * Offsets of the input at which a frame must end, in increasing order (e.g. where the body of a large tar
+   * entry starts and ends), so that damage to a body frame never hides a tar header, and no frame mixes two blobs.
+   */
+  cutAt?: readonly number[];
 }
 
 /**
  * createSeekableZstdWriter compresses a stream into independent zstd frames of `frameSize` input bytes each,
- * then appends the seek table, so a reader can decompress any range by reading only the frames that hold it.
+ * (ending early at each `cutAt` offset), then appends the seek table, so a reader can decompress any range by reading only the frames that hold it.
  * Plain `zstd -d` reads the result as an ordinary multi-frame file. Holds at most one frame in memory.
  */
 export function createSeekableZstdWriter(options: SeekableZstdWriterOptions = {}): Transform {
   const frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
   const params = { compressionLevel: options.level ?? 3, checksumFlag: true, contentSizeFlag: true };
   const table: SeekEntry[] = [];
+  const cuts = [...(options.cutAt ?? [])];
   let pending: Buffer[] = [];
   let pendingSize = 0;
+  /** Input offset at which the pending frame starts. */
+  let frameStart = 0;
+  /** nextLimit is how many bytes the pending frame may hold: up to the frame size or the next cut. */
+  const nextLimit = (): number => {
+    while (cuts.length > 0 && cuts[0]! <= frameStart) cuts.shift();
+    return cuts.length > 0 ? Math.min(frameSize, cuts[0]! - frameStart) : frameSize;
+  };
 
   const emitFrame = (self: Transform, input: Buffer): void => {
     const frame = compress(input, params);
     table.push({ compressedSize: frame.length, decompressedSize: input.length });
+    frameStart += input.length;
     self.push(frame);
   };
 
@@ -33,11 +47,13 @@ export function createSeekableZstdWriter(options: SeekableZstdWriterOptions = {}
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
       try {
         let data = chunk;
-        while (pendingSize + data.length >= frameSize) {
-          const take = frameSize - pendingSize;
+        let limit = nextLimit();
+        while (pendingSize + data.length >= limit) {
+          const take = limit - pendingSize;
           pending.push(data.subarray(0, take));
           data = data.subarray(take);
-          emitFrame(this, pending.length === 1 ? pending[0]! : Buffer.concat(pending, frameSize));
+          emitFrame(this, pending.length === 1 ? pending[0]! : Buffer.concat(pending, limit));
+          limit = nextLimit();
           pending = [];
           pendingSize = 0;
         }

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createSeekableZstdWriter } from '../archive/seekable-zstd-writer.js';
+import { TAR_BLOCK, padded } from '../archive/tar-header.js';
 import { createTarStream, type TarEntrySource } from '../archive/tar-writer.js';
 import { createVolumeWriter } from '../archive/volume-writer.js';
 import { encodeParts } from '../archive/parts.js';
@@ -148,6 +149,26 @@ async function writeDirectory(options: WriteBundleOptions, onEvent: ProgressSink
   return { out: options.out, form: 'dir', files: [options.out], bytes };
 }
 
+/** Bodies at least this large get zstd frames of their own. */
+const OWN_FRAMES_FROM = 256 * 1024;
+
+/**
+ * bodyCuts returns the tar offsets where large bodies start and where the header after them starts, so the
+ * seekable writer gives each large blob frames of its own: a damaged frame then names one blob, and never
+ * hides the tar headers that locate the others.
+ */
+function bodyCuts(entries: TarEntrySource[]): number[] {
+  const cuts: number[] = [];
+  let pos = 0;
+  for (const e of entries) {
+    const body = pos + TAR_BLOCK;
+    const next = body + padded(e.size);
+    if (e.size >= OWN_FRAMES_FROM) cuts.push(body, next);
+    pos = next;
+  }
+  return cuts;
+}
+
 async function writeArchive(options: WriteBundleOptions, form: 'tar' | 'tar.zst', onEvent: ProgressSink): Promise<WrittenBundle> {
   const entries: TarEntrySource[] = [
     ...headFiles(options).map(([name, data]) => ({ name, size: data.length, open: async () => Readable.from([data]) })),
@@ -159,7 +180,7 @@ async function writeArchive(options: WriteBundleOptions, form: 'tar' | 'tar.zst'
   ];
   const tar = createTarStream(entries);
   const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = [tar];
-  if (form === 'tar.zst') stages.push(createSeekableZstdWriter({ level: options.zstdLevel ?? 3 }));
+  if (form === 'tar.zst') stages.push(createSeekableZstdWriter({ level: options.zstdLevel ?? 3, cutAt: bodyCuts(entries) }));
 
   if (options.volumeSize !== undefined) {
     const writer = createVolumeWriter({ basePath: options.out, volumeSize: options.volumeSize });

@@ -94,6 +94,17 @@ describe('seekable zstd', () => {
     await z.close();
   });
 
+  it('ends frames at the cut points it is given', async () => {
+    const data = randomBytes(3 * 1024 * 1024);
+    const dir = await tempDir();
+    const path = join(dir, 'x.zst');
+    await pipeline(Readable.from([data]), createSeekableZstdWriter({ frameSize: 1024 * 1024, cutAt: [100, 1024 * 1024 + 5000] }), createWriteStream(path));
+    const z = await openSeekableZstdReader(await openFileReader(path));
+    expect(z.frames.map((f) => f.decompressedOffset)).toEqual([0, 100, 1024 * 1024 + 100, 1024 * 1024 + 5000, 2 * 1024 * 1024 + 5000]);
+    expect((await z.read(0, data.length)).equals(data)).toBe(true);
+    await z.close();
+  });
+
   it('a damaged frame is named by its index', async () => {
     const dir = await tempDir();
     const data = randomBytes(3 * 1024 * 1024);
@@ -161,6 +172,17 @@ describe('volumes', () => {
     await rename(`${base}.tmp`, `${base}.002`);
     await expectCode(openVolumes(`${base}.000`), 'VOLUME_ORDER');
     await expect(openVolumes(`${base}.000`)).rejects.toThrow(/b\.tar\.001 .* holds the content of volume b\.tar\.002/);
+  });
+
+  it('a volume with damaged bytes still opens, flagged, so verify can name what it hits', async () => {
+    const dir = await tempDir();
+    const base = await writeVolumes(dir, randomBytes(1024 * 1024), 256 * 1024);
+    const data = await readFile(`${base}.001`);
+    data[10] = (data[10] ?? 0) ^ 0xff;
+    await writeFile(`${base}.001`, data);
+    const v = await openVolumes(`${base}.000`);
+    expect(v.damaged).toEqual(['b.tar.001']);
+    await v.reader.close();
   });
 
   it('a truncated volume is named', async () => {
