@@ -30,9 +30,9 @@ export async function exportBundle(path: string, layoutDir: string, options: { o
       const root = { ...a.root, digest: parseDigest(a.root.digest) };
       await copyGraph(reader, store, root, {
         signal: options.signal,
-        onBytes: (desc, n) => {
+        onBytes: (_desc, n) => {
           done += n;
-          onEvent({ type: 'bytes', phase: 'export', item: desc.digest, done, total });
+          onEvent({ type: 'bytes', phase: 'export', item: 'all', done, total });
         },
         onSkipped: (desc) => onEvent({ type: 'item-end', phase: 'export', item: desc.digest, skipped: true }),
       });

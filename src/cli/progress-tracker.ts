@@ -69,6 +69,7 @@ export class ProgressTracker {
 
   /** describe renders a phase as `1.2 GiB / 4.0 GiB  210 MiB/s  ETA 14s`. */
   describe(p: PhaseProgress): string {
+    if (p.total === 0 && p.done === 0) return p.cached > 0 ? `${p.cached} cached` : '';
     const elapsed = Math.max((this.#now() - p.startedAt) / 1000, 0.001);
     const rate = p.done / elapsed;
     const parts = [p.total > 0 ? `${formatBytes(p.done)} / ${formatBytes(p.total)}` : formatBytes(p.done)];
