@@ -3,9 +3,9 @@ export function printLine(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** printJson writes a JSON document to stdout. */
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** printJson writes a JSON document to stdout: indented, or as one line (for streams of JSON lines). */
+export function printJson(value: unknown, oneLine = false): void {
+  process.stdout.write(`${oneLine ? JSON.stringify(value) : JSON.stringify(value, null, 2)}\n`);
 }
 
 /** table renders rows as left-aligned columns. */
