@@ -38,6 +38,13 @@ export type ErrorCode =
   | 'KEY_INVALID'
   | 'KEY_PASSPHRASE'
   | 'KEY_EXISTS'
+  // registries (OCI distribution)
+  | 'MANIFEST_NOT_FOUND'
+  | 'REFERENCE_INVALID'
+  | 'REGISTRY_AUTH'
+  | 'REGISTRY_DENIED'
+  | 'REGISTRY_ERROR'
+  | 'REGISTRY_UNREACHABLE'
   // targets
   | 'TARGET_WRITE'
   | 'ABORTED'

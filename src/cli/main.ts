@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import { registerBuild } from './commands/build-command.js';
 import { registerExport } from './commands/export-command.js';
 import { registerInspect } from './commands/inspect-command.js';
+import { registerPush } from './commands/push-command.js';
 import { registerServe } from './commands/serve-command.js';
 import { registerSign } from './commands/sign-command.js';
 import { registerVerify } from './commands/verify-command.js';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerInspect(program);
   registerExport(program);
   registerSign(program);
+  registerPush(program);
   registerServe(program);
   return program;
 }

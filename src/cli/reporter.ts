@@ -52,6 +52,7 @@ export async function runWithProgress<T>(mode: OutputMode, title: string, work: 
             if (event.type === 'phase-start') phases.push(event.title);
             if (event.type === 'phase-end') task.output = `${event.title}: done  ${tracker.describe(p)}`;
             else if (event.type === 'warn') task.output = `warning: ${event.message}`;
+            else if (event.type === 'retry') task.output = `retry ${event.item} (attempt ${event.attempt}): ${event.reason}`;
             else if (Date.now() - last > 100) {
               last = Date.now();
               task.output = `${p.title}: ${tracker.describe(p)}`;

@@ -1,0 +1,354 @@
+/**
+ * The only module of the registry client that touches the network: node:http/https with keep-alive agents (faster
+ * than fetch for multi-GB uploads, and it streams a request body with a known Content-Length). Request bodies are
+ * streamed from a factory, never buffered; response bodies are handed back as streams. Redirects are followed for
+ * GET and HEAD only, and the Authorization header is dropped when a redirect leaves the origin (blob GETs on real
+ * registries redirect to object storage, which must not see the registry's token).
+ * Socket failures become REGISTRY_UNREACHABLE naming host:port, marked transient when retry.ts says so.
+ */
+import { readFile } from 'node:fs/promises';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { rootCertificates } from 'node:tls';
+import type { Readable } from 'node:stream';
+import { AirbundleError, errorMessage, isAirbundleError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { abortedError, retryableNetworkError, transientDetails } from './retry.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** StreamBody is a request body of known length that can be opened again for a retry. */
+export interface StreamBody {
+  length: number;
+  open: () => Promise<Readable>;
+}
+
+/** RequestBody is small bytes in memory, or a stream of known length. */
+export type RequestBody = Buffer | StreamBody;
+
+/** HttpRequest is one request; `onBytes` reports request-body bytes as they go out. */
+export interface HttpRequest {
+  method: HttpMethod;
+  url: URL;
+  headers?: Record<string, string>;
+  body?: RequestBody;
+  signal?: AbortSignal;
+  onBytes?: (n: number) => void;
+}
+
+/** HttpClientOptions; every option is off unless asked for. */
+export interface HttpClientOptions {
+  /** Speak plain HTTP instead of HTTPS (only when asked). */
+  plainHttp?: boolean;
+  /** Skip TLS certificate verification. */
+  insecure?: boolean;
+  /** PEM file of CA certificates to trust in addition to the system ones. */
+  caFile?: string;
+  /** A socket idle this long fails the request (ETIMEDOUT). Default 120 s. */
+  timeoutMs?: number;
+  /** Default `airbundle/<version>`. */
+  userAgent?: string;
+  /** Default 10. */
+  maxRedirects?: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const TLS_TRUST_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** HttpResponse is a response whose body has not been read yet. */
+export class HttpResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  /** The URL that answered (after redirects). */
+  readonly url: URL;
+  readonly body: Readable;
+
+  constructor(status: number, headers: IncomingHttpHeaders, url: URL, body: Readable) {
+    this.status = status;
+    this.headers = headers;
+    this.url = url;
+    this.body = body;
+  }
+
+  /** header returns one header (lowercase or not), joined when repeated. */
+  header(name: string): string | undefined {
+    const value = this.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  /** bytes reads the body into memory, failing past `limit` bytes. */
+  async bytes(limit: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of this.body) {
+      const buf = chunk as Buffer;
+      total += buf.length;
+      if (total > limit) {
+        this.body.destroy();
+        throw new AirbundleError('REGISTRY_ERROR', `${this.url.host} sent more than ${limit} bytes for ${this.url.pathname}`);
+      }
+      parts.push(buf);
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** text reads at most `limit` bytes of the body as UTF-8 (for error bodies); the rest is dropped. */
+  async text(limit = 64 * 1024): Promise<string> {
+    const parts: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of this.body) {
+        const buf = chunk as Buffer;
+        parts.push(buf.subarray(0, Math.max(0, limit - total)));
+        total += buf.length;
+        if (total >= limit) {
+          this.body.destroy();
+          break;
+        }
+      }
+    } catch {
+      // an error body cut short is still worth quoting
+    }
+    return Buffer.concat(parts).toString('utf8');
+  }
+
+  /** discard drops the body so that the connection can be reused. */
+  discard(): void {
+    this.body.resume();
+  }
+}
+
+/** HttpClient sends requests to registries (and where they redirect). One per registry host. */
+export class HttpClient {
+  readonly #options: HttpClientOptions;
+  readonly #timeoutMs: number;
+  readonly #answered = new Set<string>();
+  readonly #httpAgent = new http.Agent({ keepAlive: true, scheduling: 'lifo' });
+  #httpsAgent: Promise<https.Agent> | undefined;
+
+  constructor(options: HttpClientOptions = {}) {
+    this.#options = options;
+    this.#timeoutMs = options.timeoutMs !== undefined && options.timeoutMs > 0 ? options.timeoutMs : 120_000;
+  }
+
+  /** baseUrl is the root URL of a registry host under the configured scheme. */
+  baseUrl(host: string): URL {
+    return new URL(`${this.#options.plainHttp === true ? 'http' : 'https'}://${host}/`);
+  }
+
+  /** hasAnswered tells whether the origin has answered any request before (for retrying ECONNREFUSED). */
+  hasAnswered(url: URL): boolean {
+    return this.#answered.has(url.origin);
+  }
+
+  /** send makes a request, following redirects of GET and HEAD. The caller must consume or discard the body. */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = { 'user-agent': this.#options.userAgent ?? `airbundle/${VERSION}`, ...lower(req.headers) };
+    let url = req.url;
+    const maxRedirects = this.#options.maxRedirects ?? 10;
+    for (let redirects = 0; ; redirects += 1) {
+      const res = await this.#once(req, url, headers);
+      const location = res.header('location');
+      if (!REDIRECTS.has(res.status) || location === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return res;
+      res.discard();
+      if (redirects >= maxRedirects) {
+        throw new AirbundleError('REGISTRY_ERROR', `${url.host}: more than ${maxRedirects} redirects for ${url.pathname}`);
+      }
+      const next = new URL(location, url);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        throw new AirbundleError('REGISTRY_ERROR', `${url.host} redirected ${url.pathname} to an unsupported ${next.protocol} URL`);
+      }
+      if (next.protocol === 'http:' && url.protocol === 'https:' && this.#options.plainHttp !== true) {
+        throw new AirbundleError('REGISTRY_ERROR', `${url.host} redirected ${url.pathname} from HTTPS to plain HTTP (${next.host}); refusing`, {
+          hint: 'pass --plain-http only if plain HTTP is really intended',
+        });
+      }
+      // Credentials are for the registry only: object storage behind a redirect gets a pre-signed URL instead.
+      if (next.origin !== url.origin) delete headers.authorization;
+      url = next;
+    }
+  }
+
+  /** close drops idle keep-alive connections. */
+  close(): void {
+    this.#httpAgent.destroy();
+    void this.#httpsAgent?.then((agent) => agent.destroy());
+  }
+
+  async #once(req: HttpRequest, url: URL, headers: Record<string, string>): Promise<HttpResponse> {
+    const body = req.body;
+    const outHeaders = { ...headers };
+    if (body !== undefined) outHeaders['content-length'] = String(Buffer.isBuffer(body) ? body.length : body.length);
+    else if (req.method === 'PUT' || req.method === 'POST' || req.method === 'PATCH') outHeaders['content-length'] = '0';
+    const agent = url.protocol === 'https:' ? await this.#tlsAgent() : this.#httpAgent;
+    const mod = url.protocol === 'https:' ? https : http;
+    const source = body === undefined || Buffer.isBuffer(body) ? undefined : await body.open();
+
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let settled = false;
+      let bodyError: unknown;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        source?.destroy();
+        if (req.signal?.aborted === true) reject(abortedError(`${req.method} ${url.host}${url.pathname}`, req.signal.reason));
+        else if (bodyError !== undefined) reject(bodyError);
+        else reject(isAirbundleError(err) ? err : networkError(err, url, this.hasAnswered(url)));
+      };
+      const request = mod.request(url, { method: req.method, headers: outHeaders, agent, signal: req.signal }, (res: IncomingMessage) => {
+        this.#answered.add(url.origin);
+        if (settled) {
+          res.resume();
+          return;
+        }
+        settled = true;
+        if (source !== undefined && !request.writableEnded) {
+          // The server answered before the body was all sent (401, 413, …): the pump stops, and the socket,
+          // which is now mid-request, is closed once the response has been read.
+          res.once('end', () => request.destroy());
+        }
+        resolve(new HttpResponse(res.statusCode ?? 0, res.headers, url, res));
+      });
+      request.setTimeout(this.#timeoutMs, () => {
+        const err = Object.assign(new Error(`no data for ${Math.round(this.#timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' });
+        request.destroy(err);
+      });
+      request.on('error', fail);
+      if (source === undefined) {
+        request.end(Buffer.isBuffer(body) ? body : undefined);
+        return;
+      }
+      const length = (body as StreamBody).length;
+      const onBodyError = (err: unknown): void => {
+        bodyError = err;
+        request.destroy(err instanceof Error ? err : new Error(String(err)));
+      };
+      void pump(source, length, url, req.onBytes, request, () => settled, onBodyError);
+    });
+  }
+
+  #tlsAgent(): Promise<https.Agent> {
+    this.#httpsAgent ??= (async () => {
+      let ca: string[] | undefined;
+      const caFile = this.#options.caFile;
+      if (caFile !== undefined) {
+        try {
+          ca = [...rootCertificates, await readFile(caFile, 'utf8')];
+        } catch (err) {
+          throw new AirbundleError('USAGE', `cannot read the CA file ${caFile}: ${errorMessage(err)}`, { cause: err });
+        }
+      }
+      return new https.Agent({ keepAlive: true, scheduling: 'lifo', rejectUnauthorized: this.#options.insecure !== true, ...(ca === undefined ? {} : { ca }) });
+    })();
+    return this.#httpsAgent;
+  }
+}
+
+/** hostPort names a URL's endpoint with its port, as users type it in flags. */
+export function hostPort(url: URL): string {
+  return `${url.hostname}:${url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80'}`;
+}
+
+/** networkError turns a socket or TLS failure into REGISTRY_UNREACHABLE with a hint that fits the cause. */
+export function networkError(err: unknown, url: URL, answeredBefore: boolean): AirbundleError {
+  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
+  const where = hostPort(url);
+  const reason = errno !== undefined && !errorMessage(err).includes(errno) ? `${errno} ${errorMessage(err)}` : errorMessage(err);
+  let hint: string;
+  if (errno !== undefined && TLS_TRUST_CODES.has(errno)) {
+    hint = `the TLS certificate of ${where} is not trusted: pass --ca-file with the CA that signed it (or --insecure to skip verification)`;
+  } else if (errno === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(errorMessage(err))) {
+    hint = `${where} does not speak TLS: if it is a plain-HTTP registry, pass --plain-http`;
+  } else if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') {
+    hint = `check the host name ${url.hostname}`;
+  } else if (errno === 'ECONNREFUSED') {
+    hint = `is a registry listening on ${where}? Check the host and port${url.protocol === 'https:' ? '; a plain-HTTP registry needs --plain-http' : ''}`;
+  } else {
+    hint = `check that ${where} is reachable; for a plain-HTTP registry pass --plain-http, for a private CA --ca-file`;
+  }
+  return new AirbundleError('REGISTRY_UNREACHABLE', `cannot reach registry ${where}: ${reason}`, {
+    cause: err,
+    hint,
+    details: { host: where, errno, ...(retryableNetworkError(errno, answeredBefore) ? transientDetails() : {}) },
+  });
+}
+
+/**
+ * pump writes exactly `length` bytes of `source` into the request, respecting backpressure, and stops as soon as a
+ * response has arrived. A source that fails or is shorter or longer than announced fails the request with that error.
+ */
+async function pump(
+  source: Readable,
+  length: number,
+  url: URL,
+  onBytes: ((n: number) => void) | undefined,
+  request: http.ClientRequest,
+  answered: () => boolean,
+  onBodyError: (err: unknown) => void,
+): Promise<void> {
+  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let sent = 0;
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await it.next();
+    } catch (err) {
+      onBodyError(err);
+      return;
+    }
+    if (answered() || request.destroyed) {
+      source.destroy();
+      return;
+    }
+    if (next.done === true) break;
+    const chunk = next.value;
+    sent += chunk.length;
+    if (sent > length) {
+      source.destroy();
+      onBodyError(new AirbundleError('SIZE_MISMATCH', `request body for ${url.pathname} is longer than the ${length} bytes announced`));
+      return;
+    }
+    onBytes?.(chunk.length);
+    if (!request.write(chunk) && !(await drained(request))) {
+      source.destroy();
+      return;
+    }
+  }
+  if (sent !== length) {
+    onBodyError(new AirbundleError('SIZE_MISMATCH', `request body for ${url.pathname} ended after ${sent} of ${length} bytes`));
+    return;
+  }
+  request.end();
+}
+
+/** drained resolves true when the request can take more data, false when it closed or failed first. */
+function drained(request: http.ClientRequest): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => (): void => {
+      request.off('drain', onDrain);
+      request.off('close', onClose);
+      request.off('error', onClose);
+      resolve(ok);
+    };
+    const onDrain = done(true);
+    const onClose = done(false);
+    request.once('drain', onDrain);
+    request.once('close', onClose);
+    request.once('error', onClose);
+  });
+}
+
+function lower(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
