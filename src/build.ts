@@ -29,6 +29,8 @@ export interface BuildOptions {
   zstdLevel?: number;
   /** Environment for SOURCE_DATE_EPOCH (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** How to reach registries for registry sources (TLS, plain HTTP, credentials). */
+  registry?: SourceContext['registry'];
   onEvent?: ProgressSink;
   signal?: AbortSignal;
 }
@@ -49,7 +51,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const chunkSize = spec.options?.chunkSize !== undefined ? parseSize(String(spec.options.chunkSize)) : DEFAULT_CHUNK_SIZE;
   const cache = await ContentCache.open(options.cacheDir ?? defaultCacheDir(options.env));
   const epoch = sourceDateEpoch(options.env ?? process.env);
-  const ctx: SourceContext = { cache, specDir: dir, chunkSize, now: epoch ?? new Date(), onEvent, signal: options.signal };
+  const ctx: SourceContext = { cache, specDir: dir, chunkSize, now: epoch ?? new Date(), onEvent, signal: options.signal, registry: options.registry };
   const version = String(spec.metadata.version);
 
   onEvent({ type: 'phase-start', phase: 'resolve', title: 'Resolve sources' });

@@ -74,11 +74,17 @@ export class Repository implements Storage, TagResolver, Mounter {
 
   /** exists asks the registry (HEAD) whether it has the blob or manifest. */
   async exists(desc: Descriptor, options: SignalOptions = {}): Promise<boolean> {
+    return this.#exists(desc, options.signal, false);
+  }
+
+  /** #exists HEADs content; a push asks with the push scope so that one token serves the whole push. */
+  async #exists(desc: Descriptor, signal: AbortSignal | undefined, push: boolean): Promise<boolean> {
     const manifest = isManifestMediaType(desc.mediaType);
     const res = await this.#send('HEAD', `${manifest ? 'manifests' : 'blobs'}/${desc.digest}`, {
       what: `checking for ${desc.digest} in ${this.#where()}`,
       headers: manifest ? { accept: manifestAccept(desc.mediaType) } : {},
-      signal: options.signal,
+      push,
+      signal,
     });
     res.discard();
     if (res.status === 200) return true;
@@ -119,7 +125,7 @@ export class Repository implements Storage, TagResolver, Mounter {
    * has is skipped (no bytes sent). The registry verifies the digest; `open` re-opens the body for recovery.
    */
   async push(expected: Descriptor, open: OpenBody, options: BlobPushOptions = {}): Promise<void> {
-    if (await this.exists(expected, options)) return;
+    if (await this.#exists(expected, options.signal, true)) return;
     if (isManifestMediaType(expected.mediaType)) {
       await this.pushManifest(expected, await readSmall(await open(0), expected), undefined, options);
       options.onBytes?.(expected.size);

@@ -2,6 +2,7 @@ import { AirbundleError } from '../errors.js';
 import { resolveHttpModel } from './http/http-source.js';
 import { resolveFileModel } from './local/file-source.js';
 import { resolveOciLayoutImage } from './oci-layout/oci-layout-source.js';
+import { resolveRegistryArtifact } from './registry/registry-source.js';
 import type { ResolvedArtifact, SourceContext } from './source.js';
 
 /** ModelEntry is a model as the spec lists it. */
@@ -36,9 +37,11 @@ export async function resolveModel(entry: ModelEntry, ctx: SourceContext, defaul
     case 'http':
     case 'https':
       return resolveHttpModel(entry, ctx, defaultTag);
+    case 'oci':
+      return resolveRegistryArtifact({ source: entry.source, name: entry.name }, ctx, 'model', entry.tag ?? defaultTag);
     default:
       throw new AirbundleError('SOURCE_UNSUPPORTED', `model "${entry.name}": source ${entry.source} is not supported yet`, {
-        hint: 'supported model sources: file://PATH, https://URL#sha256=HEX, http://URL#sha256=HEX',
+        hint: 'supported model sources: file://PATH, https://URL#sha256=HEX, http://URL#sha256=HEX, oci://HOST/REPO:TAG',
       });
   }
 }
@@ -49,8 +52,7 @@ export async function resolveImage(entry: ImageSpecEntry, ctx: SourceContext): P
     case 'oci-layout':
       return resolveOciLayoutImage(entry, ctx);
     default:
-      throw new AirbundleError('SOURCE_UNSUPPORTED', `image ${entry.source} is not supported yet`, {
-        hint: 'supported image sources: oci-layout:PATH:TAG (registry references come with registry support)',
-      });
+      // oci://host/repo:tag, or a plain image reference (docker.io/library/alpine:3.20, localhost:5000/x:1).
+      return resolveRegistryArtifact(entry, ctx, 'image');
   }
 }

@@ -2,6 +2,7 @@ import type { ContentCache } from '../cache/content-cache.js';
 import type { Descriptor } from '../content/descriptor.js';
 import type { Digest } from '../content/digest.js';
 import type { ReadOnlyStorage } from '../content/storage.js';
+import type { RegistryOptions } from '../oci/registry.js';
 import type { ProgressSink } from '../progress/events.js';
 import type { Provenance } from '../schema/generated/bundle-manifest.js';
 
@@ -21,6 +22,8 @@ export interface SourceContext {
   now: Date;
   onEvent: ProgressSink;
   signal?: AbortSignal;
+  /** How to reach registries (TLS, plain HTTP, credentials) for registry sources. */
+  registry?: Omit<RegistryOptions, 'onEvent' | 'phase'>;
 }
 
 /**

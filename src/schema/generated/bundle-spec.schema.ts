@@ -79,7 +79,7 @@ export const bundleSpecSchema = {
         "source": {
           "type": "string",
           "minLength": 1,
-          "description": "file://PATH (relative to this file), https://URL#sha256=HEX or http://URL#sha256=HEX."
+          "description": "file://PATH (relative to this file), https://URL#sha256=HEX, http://URL#sha256=HEX, or oci://HOST/REPO:TAG (a model artifact in a registry)."
         },
         "tag": {
           "type": "string",
@@ -121,7 +121,7 @@ export const bundleSpecSchema = {
         "source": {
           "type": "string",
           "minLength": 1,
-          "description": "oci-layout:PATH:TAG (a local OCI image layout)."
+          "description": "An image reference (docker.io/library/alpine:3.20, HOST:PORT/REPO@sha256:…), oci://HOST/REPO:TAG, or oci-layout:PATH:TAG (a local OCI image layout)."
         },
         "name": {
           "type": "string",

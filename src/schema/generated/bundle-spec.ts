@@ -35,7 +35,7 @@ export interface ModelEntry {
    */
   name: string;
   /**
-   * file://PATH (relative to this file), https://URL#sha256=HEX or http://URL#sha256=HEX.
+   * file://PATH (relative to this file), https://URL#sha256=HEX, http://URL#sha256=HEX, or oci://HOST/REPO:TAG (a model artifact in a registry).
    */
   source: string;
   /**
@@ -65,7 +65,7 @@ export interface ModelEntry {
  */
 export interface ImageEntry {
   /**
-   * oci-layout:PATH:TAG (a local OCI image layout).
+   * An image reference (docker.io/library/alpine:3.20, HOST:PORT/REPO@sha256:…), oci://HOST/REPO:TAG, or oci-layout:PATH:TAG (a local OCI image layout).
    */
   source: string;
   /**
