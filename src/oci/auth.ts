@@ -11,7 +11,7 @@ import { AirbundleError, errorMessage } from '../errors.js';
 import { parseChallenge, type Challenge } from './challenge.js';
 import type { Credential, CredentialProvider } from './credentials.js';
 import { responseError } from './errcode.js';
-import type { HttpClient } from './http-client.js';
+import type { HttpClient, HttpResponse } from './http-client.js';
 
 /** Scope is a token scope, `repository:<name>:<actions>`. */
 export type Scope = string;
@@ -143,7 +143,7 @@ export class Authenticator {
     const cred = await this.#credentialOnce();
     if (cred?.registryToken !== undefined) return { header: `Bearer ${cred.registryToken}`, expiresAt: Number.POSITIVE_INFINITY };
     const service = challenge.params.service;
-    let res;
+    let res: HttpResponse;
     if (cred?.identityToken !== undefined) {
       const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.identityToken, client_id: this.#options.clientId ?? 'airbundle' });
       if (service !== undefined) form.set('service', service);

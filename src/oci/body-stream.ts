@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { AirbundleError, isAirbundleError } from '../errors.js';
-import { hostPort } from './http-client.js';
+import { hostPort } from './network-error.js';
 import { transientDetails } from './retry.js';
 
 /** bodyStream yields exactly `expected` bytes of `body` after skipping `skip`, or fails. */

@@ -4,7 +4,7 @@
  * streamed from a factory, never buffered; response bodies are handed back as streams. Redirects are followed for
  * GET and HEAD only, and the Authorization header is dropped when a redirect leaves the origin (blob GETs on real
  * registries redirect to object storage, which must not see the registry's token).
- * Socket failures become REGISTRY_UNREACHABLE naming host:port, marked transient when retry.ts says so.
+ * Socket failures become REGISTRY_UNREACHABLE naming host:port (network-error.ts).
  */
 import { readFile } from 'node:fs/promises';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
@@ -13,7 +13,9 @@ import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { AirbundleError, errorMessage, isAirbundleError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { abortedError, retryableNetworkError, transientDetails } from './retry.js';
+import { networkError } from './network-error.js';
+import { pump } from './request-pump.js';
+import { abortedError } from './retry.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -53,17 +55,6 @@ export interface HttpClientOptions {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const TLS_TRUST_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /** HttpResponse is a response whose body has not been read yet. */
 export class HttpResponse {
   readonly status: number;
@@ -187,7 +178,7 @@ export class HttpClient {
   async #once(req: HttpRequest, url: URL, headers: Record<string, string>): Promise<HttpResponse> {
     const body = req.body;
     const outHeaders = { ...headers };
-    if (body !== undefined) outHeaders['content-length'] = String(Buffer.isBuffer(body) ? body.length : body.length);
+    if (body !== undefined) outHeaders['content-length'] = String(body.length);
     else if (req.method === 'PUT' || req.method === 'POST' || req.method === 'PATCH') outHeaders['content-length'] = '0';
     const agent = url.protocol === 'https:' ? await this.#tlsAgent() : this.#httpAgent;
     const mod = url.protocol === 'https:' ? https : http;
@@ -251,100 +242,6 @@ export class HttpClient {
     })();
     return this.#httpsAgent;
   }
-}
-
-/** hostPort names a URL's endpoint with its port, as users type it in flags. */
-export function hostPort(url: URL): string {
-  return `${url.hostname}:${url.port !== '' ? url.port : url.protocol === 'https:' ? '443' : '80'}`;
-}
-
-/** networkError turns a socket or TLS failure into REGISTRY_UNREACHABLE with a hint that fits the cause. */
-export function networkError(err: unknown, url: URL, answeredBefore: boolean): AirbundleError {
-  const errno = (err as NodeJS.ErrnoException | undefined)?.code;
-  const where = hostPort(url);
-  const reason = errno !== undefined && !errorMessage(err).includes(errno) ? `${errno} ${errorMessage(err)}` : errorMessage(err);
-  let hint: string;
-  if (errno !== undefined && TLS_TRUST_CODES.has(errno)) {
-    hint = `the TLS certificate of ${where} is not trusted: pass --ca-file with the CA that signed it (or --insecure to skip verification)`;
-  } else if (errno === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(errorMessage(err))) {
-    hint = `${where} does not speak TLS: if it is a plain-HTTP registry, pass --plain-http`;
-  } else if (errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') {
-    hint = `check the host name ${url.hostname}`;
-  } else if (errno === 'ECONNREFUSED') {
-    hint = `is a registry listening on ${where}? Check the host and port${url.protocol === 'https:' ? '; a plain-HTTP registry needs --plain-http' : ''}`;
-  } else {
-    hint = `check that ${where} is reachable; for a plain-HTTP registry pass --plain-http, for a private CA --ca-file`;
-  }
-  return new AirbundleError('REGISTRY_UNREACHABLE', `cannot reach registry ${where}: ${reason}`, {
-    cause: err,
-    hint,
-    details: { host: where, errno, ...(retryableNetworkError(errno, answeredBefore) ? transientDetails() : {}) },
-  });
-}
-
-/**
- * pump writes exactly `length` bytes of `source` into the request, respecting backpressure, and stops as soon as a
- * response has arrived. A source that fails or is shorter or longer than announced fails the request with that error.
- */
-async function pump(
-  source: Readable,
-  length: number,
-  url: URL,
-  onBytes: ((n: number) => void) | undefined,
-  request: http.ClientRequest,
-  answered: () => boolean,
-  onBodyError: (err: unknown) => void,
-): Promise<void> {
-  const it = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let sent = 0;
-  for (;;) {
-    let next: IteratorResult<Buffer>;
-    try {
-      next = await it.next();
-    } catch (err) {
-      onBodyError(err);
-      return;
-    }
-    if (answered() || request.destroyed) {
-      source.destroy();
-      return;
-    }
-    if (next.done === true) break;
-    const chunk = next.value;
-    sent += chunk.length;
-    if (sent > length) {
-      source.destroy();
-      onBodyError(new AirbundleError('SIZE_MISMATCH', `request body for ${url.pathname} is longer than the ${length} bytes announced`));
-      return;
-    }
-    onBytes?.(chunk.length);
-    if (!request.write(chunk) && !(await drained(request))) {
-      source.destroy();
-      return;
-    }
-  }
-  if (sent !== length) {
-    onBodyError(new AirbundleError('SIZE_MISMATCH', `request body for ${url.pathname} ended after ${sent} of ${length} bytes`));
-    return;
-  }
-  request.end();
-}
-
-/** drained resolves true when the request can take more data, false when it closed or failed first. */
-function drained(request: http.ClientRequest): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => (): void => {
-      request.off('drain', onDrain);
-      request.off('close', onClose);
-      request.off('error', onClose);
-      resolve(ok);
-    };
-    const onDrain = done(true);
-    const onClose = done(false);
-    request.once('drain', onDrain);
-    request.once('close', onClose);
-    request.once('error', onClose);
-  });
 }
 
 function lower(headers: Record<string, string> | undefined): Record<string, string> {

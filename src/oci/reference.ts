@@ -94,6 +94,11 @@ export function assertRepositoryName(name: string): void {
   if (problem !== undefined) throw invalid(name, problem);
 }
 
+/** isRegistryHost tells whether `value` is a valid registry host, `host[:port]` (IPv6 in brackets). */
+export function isRegistryHost(value: string): boolean {
+  return DOMAIN_RE.test(value);
+}
+
 /** isTag tells whether `value` is a valid tag. */
 export function isTag(value: string): boolean {
   return TAG_RE.test(value);

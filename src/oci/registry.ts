@@ -11,7 +11,7 @@ import { chainCredentials, dockerConfigCredentials, staticCredentials, type Cred
 import { responseError } from './errcode.js';
 import { HttpClient, type HttpClientOptions, type HttpResponse } from './http-client.js';
 import { nextLink } from './link-header.js';
-import { apiHost, parseReference, type Reference } from './reference.js';
+import { DOCKER_HUB, DOCKER_HUB_API_HOST, apiHost, isRegistryHost, parseReference, type Reference } from './reference.js';
 import { Repository } from './repository.js';
 import { RetryPolicy, type RetryOptions } from './retry.js';
 import { Transport } from './transport.js';
@@ -46,11 +46,10 @@ export class Registry {
   readonly #transport: Transport;
 
   constructor(name: string, options: RegistryOptions = {}) {
-    const parsed = parseReference(`${name}/probe`, { defaultTag: null });
-    if (parsed.registry !== name && !(name === 'index.docker.io' || name === 'registry-1.docker.io')) {
-      throw new AirbundleError('REFERENCE_INVALID', `"${name}" is not a registry host (host[:port])`);
+    if (!isRegistryHost(name)) {
+      throw new AirbundleError('REFERENCE_INVALID', `"${name}" is not a registry host`, { hint: 'a registry is host[:port], e.g. registry.local:5000' });
     }
-    this.name = parsed.registry;
+    this.name = name === 'index.docker.io' || name === DOCKER_HUB_API_HOST ? DOCKER_HUB : name;
     this.apiHost = apiHost(this.name);
     this.#options = options;
     const http = new HttpClient(options);

@@ -17,7 +17,8 @@ import { uploadBlob, type UploadOptions, type UploadOutcome } from './blob-uploa
 import { responseError, type RegistryErrorEntry } from './errcode.js';
 import type { HttpResponse } from './http-client.js';
 import { nextLink } from './link-header.js';
-import { isDockerManifestMediaType, isManifestMediaType, manifestAccept } from './media-types.js';
+import { isManifestMediaType, manifestAccept } from './media-types.js';
+import { contentType, mediaTypeField, parseJson, readSmall } from './manifest-body.js';
 import type { Mounter } from './mounter.js';
 import { assertRepositoryName, isTag, parseReference } from './reference.js';
 import {
@@ -31,6 +32,7 @@ import {
   type ReferrersIndex,
 } from './referrers.js';
 import type { Transport } from './transport.js';
+import { zotExplanation } from './zot-hint.js';
 
 /** BlobPushOptions extend the content PushOptions with a cross-repository mount. */
 export interface BlobPushOptions extends PushOptions {
@@ -346,57 +348,4 @@ export class Repository implements Storage, TagResolver, Mounter {
   #where(): string {
     return `${this.registry}/${this.name}`;
   }
-}
-
-/** zotExplanation says what to do when a registry that looks like Zot rejects a Docker manifest. */
-function zotExplanation(mediaType: string, status: number, errors: RegistryErrorEntry[], res: HttpResponse): string | undefined {
-  if (!isDockerManifestMediaType(mediaType) || (status !== 400 && status !== 415)) return undefined;
-  const codes = errors.map((e) => e.code);
-  if (status === 400 && !codes.some((c) => c === 'MANIFEST_INVALID' || c === 'UNSUPPORTED')) return undefined;
-  const looksLikeZot =
-    res.header('docker-distribution-api-version') === undefined ||
-    /zot/i.test(res.header('server') ?? '') ||
-    errors.some((e) => /zot|media ?type/i.test(`${e.message} ${JSON.stringify(e.detail ?? '')}`));
-  const how = 'enable Docker manifests in its config with "http": {"compat": ["docker2s2"]} (zot v2.1.2 or later), or convert the image to OCI';
-  return looksLikeZot
-    ? `This looks like Zot, which accepts only OCI manifests by default: ${how}`
-    : `The registry rejected a Docker schema 2 manifest (${mediaType}); if it is Zot, ${how}`;
-}
-
-function contentType(res: HttpResponse): string | undefined {
-  const value = res.header('content-type')?.split(';')[0]?.trim();
-  return value === undefined || value === '' || value === 'application/json' || value === 'text/plain' ? undefined : value;
-}
-
-function mediaTypeField(bytes: Buffer): string | undefined {
-  const mt = (parseJson(bytes) as { mediaType?: unknown } | undefined)?.mediaType;
-  return typeof mt === 'string' ? mt : undefined;
-}
-
-function parseJson(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** readSmall reads a manifest body (bounded by its descriptor) into memory. */
-async function readSmall(stream: Readable, desc: Descriptor): Promise<Buffer> {
-  if (desc.size > MAX_METADATA_BYTES) {
-    stream.destroy();
-    throw new AirbundleError('SIZE_MISMATCH', `manifest ${desc.digest} is ${desc.size} bytes, over the 4 MiB registries accept`);
-  }
-  const parts: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    total += buf.length;
-    if (total > desc.size) {
-      stream.destroy();
-      break;
-    }
-    parts.push(buf);
-  }
-  return Buffer.concat(parts);
 }
