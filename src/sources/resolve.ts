@@ -2,6 +2,7 @@ import { AirbundleError } from '../errors.js';
 import { resolveHttpModel } from './http/http-source.js';
 import { resolveFileModel } from './local/file-source.js';
 import { resolveOciLayoutImage } from './oci-layout/oci-layout-source.js';
+import { resolveOllamaModel } from './ollama/ollama-source.js';
 import { resolveRegistryArtifact } from './registry/registry-source.js';
 import type { ResolvedArtifact, SourceContext } from './source.js';
 
@@ -39,9 +40,11 @@ export async function resolveModel(entry: ModelEntry, ctx: SourceContext, defaul
       return resolveHttpModel(entry, ctx, defaultTag);
     case 'oci':
       return resolveRegistryArtifact({ source: entry.source, name: entry.name }, ctx, 'model', entry.tag ?? defaultTag);
+    case 'ollama':
+      return resolveOllamaModel(entry, ctx, defaultTag);
     default:
       throw new AirbundleError('SOURCE_UNSUPPORTED', `model "${entry.name}": source ${entry.source} is not supported yet`, {
-        hint: 'supported model sources: file://PATH, https://URL#sha256=HEX, http://URL#sha256=HEX, oci://HOST/REPO:TAG',
+        hint: 'supported model sources: file://PATH, https://URL#sha256=HEX, http://URL#sha256=HEX, oci://HOST/REPO:TAG, ollama://[HOST/]NAMESPACE/MODEL[:TAG]',
       });
   }
 }
