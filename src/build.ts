@@ -1,4 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { ContentCache, defaultCacheDir } from './cache/content-cache.js';
+import { AirbundleError } from './errors.js';
+import type { BundleSpec } from './schema/generated/bundle-spec.js';
 import type { Descriptor } from './content/descriptor.js';
 import type { Digest } from './content/digest.js';
 import { walkGraph } from './content/graph.js';
@@ -48,6 +53,7 @@ export interface BuildResult extends WrittenBundle {
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const onEvent = options.onEvent ?? noProgress;
   const { spec, dir } = await loadBundleSpec(options.specPath);
+  await embedManifests(spec, dir);
   const chunkSize = spec.options?.chunkSize !== undefined ? parseSize(String(spec.options.chunkSize)) : DEFAULT_CHUNK_SIZE;
   const cache = await ContentCache.open(options.cacheDir ?? defaultCacheDir(options.env));
   const epoch = sourceDateEpoch(options.env ?? process.env);
@@ -98,6 +104,25 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     signal: options.signal,
   });
   return { ...written, manifest, signed: signature !== undefined };
+}
+
+/**
+ * embedManifests reads the Kubernetes manifests a spec ships (deploy.manifests[].path, inside the spec's
+ * directory) into the spec, so they travel inside bundle.json and are covered by its signature.
+ */
+async function embedManifests(spec: BundleSpec, dir: string): Promise<void> {
+  for (const [i, file] of (spec.deploy?.manifests ?? []).entries()) {
+    const abs = resolvePath(dir, file.path);
+    if (relative(dir, abs).startsWith('..') || isAbsolute(relative(dir, abs))) {
+      throw new AirbundleError('PATH_ESCAPE', `deploy.manifests[${i}].path ${file.path} is outside the directory of bundle.yaml`, { hint: 'keep shipped manifests next to bundle.yaml' });
+    }
+    const text = await readFile(abs, 'utf8').catch(() => {
+      throw new AirbundleError('SPEC_INVALID', `deploy.manifests[${i}].path: cannot read ${abs}`);
+    });
+    const bad = parseAllDocuments(text).find((d) => d.errors.length > 0);
+    if (bad !== undefined) throw new AirbundleError('SPEC_SYNTAX', `${abs} is not valid YAML: ${bad.errors[0]!.message.split('\n')[0]}`);
+    file.content = text;
+  }
 }
 
 function toArtifact(r: ResolvedArtifact): Artifact {

@@ -11,10 +11,12 @@ export type ErrorCode =
   | 'SPEC_INVALID'
   | 'SPEC_UNKNOWN_FIELD'
   | 'PATH_ESCAPE'
+  | 'PATH_CONFLICT'
   // sources
   | 'SOURCE_NOT_FOUND'
   | 'SOURCE_UNREACHABLE'
   | 'SOURCE_HTTP_STATUS'
+  | 'SOURCE_AUTH'
   | 'SOURCE_UNSUPPORTED'
   | 'SOURCE_INVALID'
   // content
@@ -45,6 +47,23 @@ export type ErrorCode =
   | 'REGISTRY_DENIED'
   | 'REGISTRY_ERROR'
   | 'REGISTRY_UNREACHABLE'
+  // deploy
+  | 'VALUES_INVALID'
+  | 'IMAGE_NOT_IN_BUNDLE'
+  | 'MODEL_NOT_IN_BUNDLE'
+  | 'MANIFEST_INVALID'
+  // kubernetes API
+  | 'K8S_CONFIG'
+  | 'K8S_UNREACHABLE'
+  | 'K8S_AUTH'
+  | 'K8S_DENIED'
+  | 'K8S_NOT_FOUND'
+  | 'K8S_CONFLICT'
+  | 'K8S_INVALID'
+  | 'K8S_TIMEOUT'
+  | 'K8S_FAILED'
+  | 'K8S_EXEC'
+  | 'K8S_ERROR'
   // targets
   | 'TARGET_WRITE'
   | 'ABORTED'

@@ -22,6 +22,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'KEY_INVALID',
   'KEY_PASSPHRASE',
   'KEY_EXISTS',
+  'VALUES_INVALID',
 ]);
 
 /** exitCodeFor maps an error code to the process exit code. */

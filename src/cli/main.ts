@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { AirbundleError, errorMessage } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerBuild } from './commands/build-command.js';
+import { registerDeploy } from './commands/deploy-command.js';
 import { registerExport } from './commands/export-command.js';
 import { registerInspect } from './commands/inspect-command.js';
+import { registerMaterialize } from './commands/materialize-command.js';
 import { registerPush } from './commands/push-command.js';
 import { registerServe } from './commands/serve-command.js';
 import { registerSign } from './commands/sign-command.js';
@@ -21,8 +23,10 @@ export function createProgram(): Command {
   registerVerify(program);
   registerInspect(program);
   registerExport(program);
+  registerMaterialize(program);
   registerSign(program);
   registerPush(program);
+  registerDeploy(program);
   registerServe(program);
   return program;
 }

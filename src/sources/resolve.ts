@@ -1,4 +1,5 @@
 import { AirbundleError } from '../errors.js';
+import { resolveHfModel } from './hf/hf-source.js';
 import { resolveHttpModel } from './http/http-source.js';
 import { resolveFileModel } from './local/file-source.js';
 import { resolveOciLayoutImage } from './oci-layout/oci-layout-source.js';
@@ -38,13 +39,15 @@ export async function resolveModel(entry: ModelEntry, ctx: SourceContext, defaul
     case 'http':
     case 'https':
       return resolveHttpModel(entry, ctx, defaultTag);
+    case 'hf':
+      return resolveHfModel(entry, ctx, defaultTag);
     case 'oci':
       return resolveRegistryArtifact({ source: entry.source, name: entry.name }, ctx, 'model', entry.tag ?? defaultTag);
     case 'ollama':
       return resolveOllamaModel(entry, ctx, defaultTag);
     default:
       throw new AirbundleError('SOURCE_UNSUPPORTED', `model "${entry.name}": source ${entry.source} is not supported yet`, {
-        hint: 'supported model sources: file://PATH, https://URL#sha256=HEX, http://URL#sha256=HEX, oci://HOST/REPO:TAG, ollama://[HOST/]NAMESPACE/MODEL[:TAG]',
+        hint: 'supported model sources: hf://ORG/NAME[@REVISION], file://PATH, https://URL#sha256=HEX, http://URL#sha256=HEX, oci://HOST/REPO:TAG, ollama://[HOST/]NAMESPACE/MODEL[:TAG]',
       });
   }
 }

@@ -35,6 +35,9 @@ export const bundleSpecSchema = {
     },
     "options": {
       "$ref": "#/$defs/Options"
+    },
+    "deploy": {
+      "$ref": "#/$defs/Deploy"
     }
   },
   "$defs": {
@@ -79,7 +82,7 @@ export const bundleSpecSchema = {
         "source": {
           "type": "string",
           "minLength": 1,
-          "description": "file://PATH (relative to this file), https://URL#sha256=HEX, http://URL#sha256=HEX, or oci://HOST/REPO:TAG (a model artifact in a registry)."
+          "description": "hf://ORG/NAME[@REVISION] (a Hugging Face model repository at a branch, tag or commit; HF_ENDPOINT and HF_TOKEN are read from the environment), file://PATH (relative to this file), https://URL#sha256=HEX, http://URL#sha256=HEX, or oci://HOST/REPO:TAG (a model artifact in a registry)."
         },
         "tag": {
           "type": "string",
@@ -160,6 +163,236 @@ export const bundleSpecSchema = {
               "description": "zstd level for .tar.zst (default 3)."
             }
           }
+        }
+      }
+    },
+    "Deploy": {
+      "type": "object",
+      "additionalProperties": false,
+      "description": "How bundle deploy puts the bundle to work: namespace, variables, model volumes, workloads from generators, shipped manifests.",
+      "properties": {
+        "namespace": {
+          "type": "string",
+          "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+          "description": "Namespace for everything deployed (default: airbundle; --namespace wins)."
+        },
+        "variables": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/Variable"
+          }
+        },
+        "volumes": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/Volume"
+          }
+        },
+        "workloads": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/Workload"
+          }
+        },
+        "manifests": {
+          "type": "array",
+          "items": {
+            "$ref": "#/$defs/ManifestFile"
+          }
+        },
+        "loaderImage": {
+          "type": "string",
+          "description": "A busybox-like image in this bundle, used by loader pods and pull Jobs that fill volumes (needs sh, tar, wget, sha256sum)."
+        }
+      }
+    },
+    "Variable": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "name"
+      ],
+      "properties": {
+        "name": {
+          "type": "string",
+          "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+          "description": "Used as ${NAME} in workload options and shipped manifests."
+        },
+        "default": {
+          "type": "string"
+        },
+        "description": {
+          "type": "string"
+        },
+        "pattern": {
+          "type": "string",
+          "description": "Regular expression the value must match."
+        },
+        "required": {
+          "type": "boolean",
+          "description": "Deploy refuses to start without a value (from --set or --values)."
+        },
+        "sensitive": {
+          "type": "boolean",
+          "description": "Never printed; rendered into a Secret when used in env."
+        }
+      }
+    },
+    "Volume": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "name",
+        "model"
+      ],
+      "properties": {
+        "name": {
+          "type": "string",
+          "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+          "description": "PersistentVolumeClaim name."
+        },
+        "model": {
+          "type": "string",
+          "description": "Name of a model in this bundle."
+        },
+        "layout": {
+          "enum": [
+            "plain",
+            "hf-cache",
+            "ollama"
+          ],
+          "description": "How the files are laid out on the volume (default hf-cache)."
+        },
+        "size": {
+          "type": "string",
+          "pattern": "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$",
+          "description": "Requested size, e.g. 20Gi (default: model size + 10%, at least 1Gi)."
+        },
+        "storageClass": {
+          "type": "string"
+        },
+        "accessMode": {
+          "enum": [
+            "ReadWriteOnce",
+            "ReadWriteMany",
+            "ReadOnlyMany"
+          ],
+          "description": "Default ReadWriteOnce; ReadWriteMany for a cache shared by several workloads."
+        },
+        "transport": {
+          "enum": [
+            "stream",
+            "pull"
+          ],
+          "description": "stream: a loader pod fed from this machine; pull: a Job that fetches from the in-cluster registry (default)."
+        }
+      }
+    },
+    "Workload": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "generator",
+        "name"
+      ],
+      "properties": {
+        "generator": {
+          "enum": [
+            "vllm",
+            "ollama",
+            "kserve",
+            "prepull"
+          ]
+        },
+        "name": {
+          "type": "string",
+          "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+        },
+        "model": {
+          "type": "string",
+          "description": "Name of a model in this bundle."
+        },
+        "volume": {
+          "type": "string",
+          "description": "Name of a deploy volume holding the model (vllm, ollama, kserve pvc://)."
+        },
+        "image": {
+          "type": "string",
+          "description": "Name of the serving image in this bundle (its name or ref)."
+        },
+        "replicas": {
+          "type": [
+            "integer",
+            "string"
+          ]
+        },
+        "gpus": {
+          "type": [
+            "integer",
+            "string"
+          ],
+          "description": "nvidia.com/gpu per replica."
+        },
+        "port": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 65535
+        },
+        "args": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          }
+        },
+        "env": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        },
+        "nodeSelector": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          }
+        },
+        "tolerations": {
+          "type": "array",
+          "items": {
+            "type": "object"
+          }
+        },
+        "images": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          },
+          "description": "prepull: names of images in this bundle to pre-pull on the selected nodes."
+        },
+        "storage": {
+          "enum": [
+            "pvc",
+            "oci",
+            "imageVolume"
+          ],
+          "description": "Where the model comes from: a PVC (default), the registry as a KServe modelcar (oci), or a Kubernetes ImageVolume."
+        }
+      }
+    },
+    "ManifestFile": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": [
+        "path"
+      ],
+      "properties": {
+        "path": {
+          "type": "string",
+          "description": "A YAML file of Kubernetes objects, relative to bundle.yaml; it is embedded (and signed) in bundle.json at build time. Images are rewritten to the in-cluster registry by digest."
+        },
+        "content": {
+          "type": "string",
+          "description": "Filled in by bundle build."
         }
       }
     }

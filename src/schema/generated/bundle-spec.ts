@@ -9,6 +9,7 @@ export interface BundleSpec {
   models?: ModelEntry[];
   images?: ImageEntry[];
   options?: Options;
+  deploy?: Deploy;
 }
 /**
  * This interface was referenced by `BundleSpec`'s JSON-Schema
@@ -35,7 +36,7 @@ export interface ModelEntry {
    */
   name: string;
   /**
-   * file://PATH (relative to this file), https://URL#sha256=HEX, http://URL#sha256=HEX, or oci://HOST/REPO:TAG (a model artifact in a registry).
+   * hf://ORG/NAME[@REVISION] (a Hugging Face model repository at a branch, tag or commit; HF_ENDPOINT and HF_TOKEN are read from the environment), file://PATH (relative to this file), https://URL#sha256=HEX, http://URL#sha256=HEX, or oci://HOST/REPO:TAG (a model artifact in a registry).
    */
   source: string;
   /**
@@ -92,4 +93,135 @@ export interface Options {
      */
     level?: number;
   };
+}
+/**
+ * How bundle deploy puts the bundle to work: namespace, variables, model volumes, workloads from generators, shipped manifests.
+ *
+ * This interface was referenced by `BundleSpec`'s JSON-Schema
+ * via the `definition` "Deploy".
+ */
+export interface Deploy {
+  /**
+   * Namespace for everything deployed (default: airbundle; --namespace wins).
+   */
+  namespace?: string;
+  variables?: Variable[];
+  volumes?: Volume[];
+  workloads?: Workload[];
+  manifests?: ManifestFile[];
+  /**
+   * A busybox-like image in this bundle, used by loader pods and pull Jobs that fill volumes (needs sh, tar, wget, sha256sum).
+   */
+  loaderImage?: string;
+}
+/**
+ * This interface was referenced by `BundleSpec`'s JSON-Schema
+ * via the `definition` "Variable".
+ */
+export interface Variable {
+  /**
+   * Used as ${NAME} in workload options and shipped manifests.
+   */
+  name: string;
+  default?: string;
+  description?: string;
+  /**
+   * Regular expression the value must match.
+   */
+  pattern?: string;
+  /**
+   * Deploy refuses to start without a value (from --set or --values).
+   */
+  required?: boolean;
+  /**
+   * Never printed; rendered into a Secret when used in env.
+   */
+  sensitive?: boolean;
+}
+/**
+ * This interface was referenced by `BundleSpec`'s JSON-Schema
+ * via the `definition` "Volume".
+ */
+export interface Volume {
+  /**
+   * PersistentVolumeClaim name.
+   */
+  name: string;
+  /**
+   * Name of a model in this bundle.
+   */
+  model: string;
+  /**
+   * How the files are laid out on the volume (default hf-cache).
+   */
+  layout?: 'plain' | 'hf-cache' | 'ollama';
+  /**
+   * Requested size, e.g. 20Gi (default: model size + 10%, at least 1Gi).
+   */
+  size?: string;
+  storageClass?: string;
+  /**
+   * Default ReadWriteOnce; ReadWriteMany for a cache shared by several workloads.
+   */
+  accessMode?: 'ReadWriteOnce' | 'ReadWriteMany' | 'ReadOnlyMany';
+  /**
+   * stream: a loader pod fed from this machine; pull: a Job that fetches from the in-cluster registry (default).
+   */
+  transport?: 'stream' | 'pull';
+}
+/**
+ * This interface was referenced by `BundleSpec`'s JSON-Schema
+ * via the `definition` "Workload".
+ */
+export interface Workload {
+  generator: 'vllm' | 'ollama' | 'kserve' | 'prepull';
+  name: string;
+  /**
+   * Name of a model in this bundle.
+   */
+  model?: string;
+  /**
+   * Name of a deploy volume holding the model (vllm, ollama, kserve pvc://).
+   */
+  volume?: string;
+  /**
+   * Name of the serving image in this bundle (its name or ref).
+   */
+  image?: string;
+  replicas?: number | string;
+  /**
+   * nvidia.com/gpu per replica.
+   */
+  gpus?: number | string;
+  port?: number;
+  args?: string[];
+  env?: {
+    [k: string]: string;
+  };
+  nodeSelector?: {
+    [k: string]: string;
+  };
+  tolerations?: {}[];
+  /**
+   * prepull: names of images in this bundle to pre-pull on the selected nodes.
+   */
+  images?: string[];
+  /**
+   * Where the model comes from: a PVC (default), the registry as a KServe modelcar (oci), or a Kubernetes ImageVolume.
+   */
+  storage?: 'pvc' | 'oci' | 'imageVolume';
+}
+/**
+ * This interface was referenced by `BundleSpec`'s JSON-Schema
+ * via the `definition` "ManifestFile".
+ */
+export interface ManifestFile {
+  /**
+   * A YAML file of Kubernetes objects, relative to bundle.yaml; it is embedded (and signed) in bundle.json at build time. Images are rewritten to the in-cluster registry by digest.
+   */
+  path: string;
+  /**
+   * Filled in by bundle build.
+   */
+  content?: string;
 }

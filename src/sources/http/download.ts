@@ -11,6 +11,13 @@
  * `Readable.fromWeb` + `pipeline`: stream buffers are discarded when a stream errors, so bytes that had arrived
  * before a disconnect would be lost and downloaded again.
  *
+ * When the size is known beforehand (from a listing) or from an earlier response, no GET asks for more than
+ * `maxGetBytes` (default {@link MAX_GET_BYTES}): a larger file is fetched as a run of `Range: bytes=A-B` windows,
+ * each one a resumable step, because CDNs in front of model hubs refuse a single GET over 50 GB
+ * (huggingface_hub `MAX_HTTP_DOWNLOAD_SIZE`, https://github.com/huggingface/huggingface_hub/issues/3868). A server
+ * that ignores Range (200) is taken whole, from zero. Redirects are followed by hand (follow-redirects.ts), so
+ * `credentials` never leave the origin of the URL.
+ *
  * When the body is complete, the digest is checked against the pin; a mismatch deletes the partial. A verified
  * partial is fsynced, made read-only and renamed into `blobs/sha256/<hex>` (the partial directory is the ingest
  * directory, on the same file system), so a blob path holds verified content or nothing, without copying
@@ -28,6 +35,10 @@ import type { Digest } from '../../content/digest.js';
 import { AirbundleError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { VERSION } from '../../version.js';
+import { fetchFollowingRedirects, type Followed } from './follow-redirects.js';
+
+/** Most bytes asked for in one GET when the size is known: 10 GiB, well under the 50 GB CDNs allow. */
+export const MAX_GET_BYTES = 10 * 1024 ** 3;
 
 /** Validators identify one version of a URL's content (RFC 9110 §8.8). */
 export interface Validators {
@@ -60,6 +71,19 @@ export interface DownloadOptions {
   onBytes?: (done: number, total: number) => void;
   onRetry?: (attempt: number, reason: string, waitMs: number) => void;
   retry?: RetryPolicy;
+  /** Headers for the origin of `url` only (Authorization): dropped on a redirect to another origin. */
+  credentials?: Record<string, string>;
+  /** Size the content must have, known beforehand (a listing): the first GET may then be a window too. */
+  size?: number;
+  /** Most bytes asked for in one GET once the size is known. Default {@link MAX_GET_BYTES}. */
+  maxGetBytes?: number;
+  /**
+   * An extra check of the complete file (a digest other than sha256, say) before it enters the cache. Throw to
+   * reject it: the partial file is deleted and the error passed on.
+   */
+  verify?: (file: { path: string; digest: Digest; size: number }) => Promise<void>;
+  /** Describes a refusal (a status other than 200/206/304/416) better than the generic SOURCE_HTTP_STATUS; undefined keeps that. */
+  describeStatus?: (res: Response, servedBy: string) => AirbundleError | undefined;
 }
 
 /** DownloadedBlob is a blob now in `cache.blobs`, with its chunk digests and the validators it was served with. */
@@ -79,12 +103,13 @@ export async function download(opts: DownloadOptions): Promise<DownloadOutcome> 
   let failures = 0;
   try {
     const partial = await PartialDownload.load(opts.cache, opts.url, opts.chunkSize, opts.signal);
+    const state: AttemptState = { windows: true };
     for (;;) {
       opts.signal?.throwIfAborted();
       const before = partial.offset;
       let step: Step;
       try {
-        step = await attempt(opts, partial);
+        step = await attempt(opts, partial, state);
       } catch (err) {
         if (!(err instanceof TransientFailure) || opts.signal?.aborted === true) throw err;
         failures = partial.offset > before ? 1 : failures + 1;
@@ -123,20 +148,36 @@ class TransientFailure extends Error {
   }
 }
 
-/** attempt makes one request and appends its body to the partial file. */
-async function attempt(opts: DownloadOptions, partial: PartialDownload): Promise<Step> {
+/** AttemptState is what attempts of one download share. */
+interface AttemptState {
+  /** False once windows proved impossible to join (no validator to resume against): the body is taken whole. */
+  windows: boolean;
+}
+
+/**
+ * attempt makes one request and appends its body to the partial file: the rest of the file, or the next window
+ * of it ('again' then asks for the one after).
+ */
+async function attempt(opts: DownloadOptions, partial: PartialDownload, state: AttemptState): Promise<Step> {
   await partial.sync(opts.signal);
   const size = partial.meta.size;
   if (size !== undefined && partial.offset === size && size > 0) return 'complete';
-  if (size !== undefined && partial.offset > size) await partial.restart({});
+  if (size !== undefined && (partial.offset > size || (opts.size !== undefined && size !== opts.size))) await partial.restart({});
   const validator = partial.offset > 0 ? ifRangeValidator(partial.meta) : undefined;
-  if (partial.offset > 0 && validator === undefined) await partial.restart({});
+  if (partial.offset > 0 && validator === undefined) {
+    await partial.restart({});
+    state.windows = false;
+  }
+  const total = partial.meta.size ?? opts.size;
+  const window = Math.max(1, opts.maxGetBytes ?? MAX_GET_BYTES);
+  const end = state.windows && total !== undefined && total - partial.offset > window ? partial.offset + window : undefined;
   const headers: Record<string, string> = { 'user-agent': `airbundle/${VERSION}` };
   const resuming = validator !== undefined;
-  if (resuming) {
+  const ranged = resuming || end !== undefined;
+  if (ranged) {
     // fetch adds `Accept-Encoding: identity` to range requests itself (Fetch standard, HTTP-network-or-cache fetch).
-    headers.range = `bytes=${partial.offset}-`;
-    headers['if-range'] = validator;
+    headers.range = `bytes=${partial.offset}-${end === undefined ? '' : end - 1}`;
+    if (validator !== undefined) headers['if-range'] = validator;
   } else {
     headers['accept-encoding'] = 'identity';
   }
@@ -144,19 +185,23 @@ async function attempt(opts: DownloadOptions, partial: PartialDownload): Promise
     if (opts.revalidate.etag !== undefined) headers['if-none-match'] = opts.revalidate.etag;
     else if (opts.revalidate.lastModified !== undefined) headers['if-modified-since'] = opts.revalidate.lastModified;
   }
-  const res = await send(opts, headers);
+  const { response: res, url: servedBy } = await send(opts, headers);
   if (res.status === 304 && !resuming && opts.revalidate !== undefined) {
     await discardBody(res);
     return 'not-modified';
   }
-  if (res.status === 206 && resuming) {
+  let until: number | undefined;
+  if (res.status === 206 && ranged) {
     const range = parseContentRange(res.headers.get('content-range'));
     if (range === undefined || range.start !== partial.offset) {
       await discardBody(res);
       await partial.restart({});
+      state.windows = false;
       return 'again';
     }
-    if (range.total !== undefined) partial.meta.size = range.total;
+    if (!resuming) await partial.restart({ ...validatorsOf(res), ...(range.total !== undefined ? { size: range.total } : {}) });
+    else if (range.total !== undefined) partial.meta.size = range.total;
+    until = range.end + 1;
   } else if (res.status === 416 && resuming) {
     await discardBody(res);
     await partial.restart({});
@@ -167,18 +212,23 @@ async function attempt(opts: DownloadOptions, partial: PartialDownload): Promise
     const encoded = (res.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
     const length = Number(res.headers.get('content-length') ?? Number.NaN);
     await partial.restart(encoded ? {} : { ...validatorsOf(res), ...(Number.isSafeInteger(length) && length >= 0 ? { size: length } : {}) });
+    until = partial.meta.size;
   } else {
     await discardBody(res);
-    const failure = statusError(opts, res);
+    const failure = opts.describeStatus?.(res, servedBy) ?? statusError(opts, res, servedBy);
     if (res.status === 408 || res.status === 429 || res.status >= 500) throw new TransientFailure(failure, retryAfterMs(res));
     throw failure;
   }
-  await receive(opts, partial, res);
-  return 'complete';
+  await receive(opts, partial, res, until);
+  const known = partial.meta.size;
+  return known === undefined || partial.offset >= known ? 'complete' : 'again';
 }
 
-/** receive appends a response body to the partial file, each slice written before the next is read. */
-async function receive(opts: DownloadOptions, partial: PartialDownload, res: Response): Promise<void> {
+/**
+ * receive appends a response body to the partial file, each slice written before the next is read. `until` is
+ * the file offset the body should end at, when the response says.
+ */
+async function receive(opts: DownloadOptions, partial: PartialDownload, res: Response, until: number | undefined): Promise<void> {
   const total = partial.meta.size ?? 0;
   let reported = partial.offset;
   opts.onBytes?.(partial.offset, total);
@@ -207,25 +257,39 @@ async function receive(opts: DownloadOptions, partial: PartialDownload, res: Res
     await fh.close();
     if (partial.offset !== reported) opts.onBytes?.(partial.offset, total);
   }
-  const size = partial.meta.size;
-  if (size !== undefined && partial.offset < size) {
-    throw new TransientFailure(unreachable(opts, `response ended after ${partial.offset} of ${size} bytes`, undefined));
+  if (until !== undefined && partial.offset < until) {
+    throw new TransientFailure(unreachable(opts, `response ended after ${partial.offset} of ${total > 0 ? total : until} bytes`, undefined));
   }
-  if (size !== undefined && partial.offset > size) {
+  if (until !== undefined && partial.offset > until) {
     await partial.restart({});
-    throw new AirbundleError('SIZE_MISMATCH', `${opts.label}: ${opts.url} sent more than the ${size} bytes it announced`);
+    throw new AirbundleError('SIZE_MISMATCH', `${opts.label}: ${opts.url} sent more than the ${until} bytes it announced`);
   }
 }
 
 /** finish checks the pin and moves the partial file into the blob store. */
 async function finish(opts: DownloadOptions, partial: PartialDownload): Promise<DownloadedBlob> {
   const { digest, size, chunks } = partial.digest();
+  if (opts.size !== undefined && size !== opts.size) {
+    await partial.discard();
+    throw new AirbundleError('SIZE_MISMATCH', `${opts.label}: ${opts.url} sent ${size} bytes, expected ${opts.size}`, {
+      hint: 'the server sent other content than its listing describes; the partial download was discarded',
+      details: { url: opts.url, expected: opts.size, actual: size },
+    });
+  }
   if (opts.expected !== undefined && digest !== opts.expected) {
     await partial.discard();
     throw new AirbundleError('DIGEST_MISMATCH', `${opts.label}: ${opts.url} has digest ${digest}, but the spec pins ${opts.expected}`, {
       hint: 'if the file was changed on purpose, update the pin (sha256 in the spec or #sha256= in the URL); otherwise the server sent wrong content',
       details: { url: opts.url, expected: opts.expected, actual: digest, size },
     });
+  }
+  if (opts.verify !== undefined) {
+    try {
+      await opts.verify({ path: partial.path, digest, size });
+    } catch (err) {
+      await partial.discard();
+      throw err;
+    }
   }
   await partial.commit(opts.cache.blobs.blobPath({ digest }));
   if (chunks.length > 0) await opts.cache.recordChunks(digest, opts.chunkSize, chunks);
@@ -236,11 +300,11 @@ async function finish(opts: DownloadOptions, partial: PartialDownload): Promise<
 }
 
 /** send makes the request; network failures become SOURCE_UNREACHABLE, retried when they look transient. */
-async function send(opts: DownloadOptions, headers: Record<string, string>): Promise<Response> {
+async function send(opts: DownloadOptions, headers: Record<string, string>): Promise<Followed> {
   try {
-    return await fetch(opts.url, { headers, redirect: 'follow', signal: opts.signal });
+    return await fetchFollowingRedirects({ url: opts.url, headers, credentials: opts.credentials, signal: opts.signal });
   } catch (err) {
-    if (opts.signal?.aborted === true) throw err;
+    if (opts.signal?.aborted === true || err instanceof AirbundleError) throw err;
     const failure = unreachable(opts, 'cannot connect', err);
     const code = networkCode(err);
     if (code !== undefined && TRANSIENT_CODES.has(code)) throw new TransientFailure(failure);
@@ -271,10 +335,10 @@ function unreachable(opts: DownloadOptions, what: string, err: unknown): Airbund
   });
 }
 
-function statusError(opts: DownloadOptions, res: Response): AirbundleError {
-  const redirected = res.redirected && res.url !== opts.url ? ` (redirected to ${res.url})` : '';
+function statusError(opts: DownloadOptions, res: Response, servedBy: string): AirbundleError {
+  const redirected = servedBy !== opts.url ? ` (redirected to ${servedBy})` : '';
   const hint =
-    res.status === 401 || res.status === 403
+    (res.status === 401 || res.status === 403) && opts.credentials === undefined
       ? 'the server refused access; airbundle sends no credentials, so use a public or pre-signed URL'
       : res.status === 404 || res.status === 410
         ? 'check the URL: it must name the file itself'
@@ -283,7 +347,7 @@ function statusError(opts: DownloadOptions, res: Response): AirbundleError {
           : undefined;
   return new AirbundleError('SOURCE_HTTP_STATUS', `${opts.label}: GET ${opts.url}${redirected} returned HTTP ${res.status}${res.statusText !== '' ? ` ${res.statusText}` : ''}`, {
     ...(hint !== undefined ? { hint } : {}),
-    details: { url: opts.url, status: res.status },
+    details: { url: opts.url, status: res.status, ...(redirected !== '' ? { servedBy } : {}) },
   });
 }
 
@@ -323,11 +387,11 @@ function ifRangeValidator(v: Validators): string | undefined {
   return v.lastModified;
 }
 
-/** parseContentRange reads `bytes START-END/TOTAL` (TOTAL may be `*`). */
-function parseContentRange(value: string | null): { start: number; total: number | undefined } | undefined {
+/** parseContentRange reads `bytes START-END/TOTAL` (TOTAL may be `*`); END is inclusive. */
+function parseContentRange(value: string | null): { start: number; end: number; total: number | undefined } | undefined {
   const m = value === null ? null : /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value.trim());
   if (m === null) return undefined;
-  return { start: Number(m[1]), total: m[3] === '*' ? undefined : Number(m[3]) };
+  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === '*' ? undefined : Number(m[3]) };
 }
 
 /** retryAfterMs reads a Retry-After in seconds, capped at a minute (HTTP dates are left to the backoff). */

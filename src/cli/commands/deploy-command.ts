@@ -1,0 +1,71 @@
+import type { Command } from 'commander';
+import { AirbundleError } from '../../errors.js';
+import { deployBundle } from '../../deploy/deploy.js';
+import { parseSets, readValuesFile } from '../../deploy/values.js';
+import { loadTrustedKeys } from '../keys.js';
+import { printJson, printLine } from '../output.js';
+import { addRegistryFlags, registryOptionsFrom, type RegistryFlags } from '../registry-options.js';
+import { outputMode, runWithProgress } from '../reporter.js';
+
+interface DeployFlags extends RegistryFlags {
+  registry: string;
+  namespace?: string;
+  key: string[];
+  allowUnsigned?: boolean;
+  set: string[];
+  values?: string;
+  renderOnly?: string;
+  push?: boolean;
+  dryRun?: boolean;
+  kubeconfig?: string;
+  json?: boolean;
+}
+
+/** registerDeploy adds `bundle deploy BUNDLE --registry R [--render-only DIR] …`. */
+export function registerDeploy(program: Command): void {
+  const cmd = program
+    .command('deploy')
+    .description('verify, push to the in-cluster registry, fill model volumes, and apply the workloads of a bundle')
+    .argument('<path>', 'bundle: directory, .tar, .tar.zst, first volume or .parts.json')
+    .requiredOption('-r, --registry <host>', 'in-cluster registry: HOST[:PORT][/PREFIX], as the cluster nodes reach it')
+    .option('-n, --namespace <ns>', 'namespace (default: deploy.namespace of the bundle, else airbundle)')
+    .option('-k, --key <pub>', 'trusted publisher key; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--allow-unsigned', 'deploy without checking a signature')
+    .option('--set <key=value>', 'a deploy variable; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--values <file>', 'deploy variables from a YAML map')
+    .option('--render-only <dir>', 'write the objects as YAML files (GitOps) instead of applying them; content is still pushed')
+    .option('--no-push', 'with --render-only: do not push the content')
+    .option('--dry-run', 'check everything and print the plan; change nothing')
+    .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)')
+    .option('--json', 'print the report as JSON');
+  addRegistryFlags(cmd).action(async (path: string, opts: DeployFlags) => {
+    const values = { ...(opts.values !== undefined ? await readValuesFile(opts.values) : {}), ...parseSets(opts.set) };
+    const keys = await loadTrustedKeys(opts.key);
+    const connection = await registryOptionsFrom(opts);
+    if (opts.renderOnly === undefined && opts.dryRun !== true) {
+      throw new AirbundleError('USAGE', 'applying to a cluster is not available in this build yet: use --render-only DIR (GitOps) or --dry-run');
+    }
+    const mode = outputMode(opts.json === true);
+    const report = await runWithProgress(mode, `Deploy ${path}`, (onEvent) =>
+      deployBundle(path, {
+        registry: opts.registry,
+        connection,
+        ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+        values,
+        keys,
+        allowUnsigned: opts.allowUnsigned === true,
+        ...(opts.renderOnly !== undefined ? { renderOnly: opts.renderOnly } : {}),
+        noPush: opts.push === false,
+        dryRun: opts.dryRun === true,
+        onEvent,
+      }),
+    );
+    if (mode === 'json') {
+      printJson(report);
+      return;
+    }
+    if (report.signedBy !== undefined) printLine(`Signature verified (key ${report.signedBy.slice(0, 16)})`);
+    for (const o of report.objects) printLine(`  ${o.action.padEnd(12)} ${o.id}`);
+    if (report.files !== undefined) printLine(`Wrote ${report.files.length} manifests to ${opts.renderOnly}`);
+  });
+}

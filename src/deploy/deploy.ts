@@ -1,0 +1,90 @@
+import type { KeyObject } from 'node:crypto';
+import { BundleReader } from '../bundle/reader.js';
+import type { RegistryOptions } from '../oci/registry.js';
+import { noProgress, type ProgressSink } from '../progress/events.js';
+import { pushBundle, type PushReport } from '../targets/registry/push-bundle.js';
+import type { BundleSpec } from '../schema/generated/bundle-spec.js';
+import { objectId, type KubeObject } from './kube-object.js';
+import { renderDeploy } from './render.js';
+import { checkDeploySignature } from './signature-policy.js';
+import { resolveValues } from './values.js';
+import { writeRendered } from './write-rendered.js';
+
+/** ClusterTarget is what deploy needs of a cluster: apply objects, then wait for them. */
+export interface ClusterTarget {
+  apply(objects: KubeObject[], options: { onEvent: ProgressSink; signal?: AbortSignal }): Promise<Array<{ id: string; action: string }>>;
+  waitReady(objects: KubeObject[], options: { onEvent: ProgressSink; signal?: AbortSignal }): Promise<void>;
+}
+
+/** DeployOptions for {@link deployBundle}. */
+export interface DeployOptions {
+  /** In-cluster registry, `HOST[:PORT][/PREFIX]`. */
+  registry: string;
+  connection?: Omit<RegistryOptions, 'onEvent' | 'phase'>;
+  namespace?: string;
+  /** Variable values from --set and --values. */
+  values?: Record<string, string>;
+  keys?: KeyObject[];
+  allowUnsigned?: boolean;
+  /** Write the objects as YAML here instead of applying them (content is still pushed unless `noPush`). */
+  renderOnly?: string;
+  noPush?: boolean;
+  /** Only say what would happen. */
+  dryRun?: boolean;
+  /** The cluster (absent with renderOnly or dryRun). */
+  cluster?: ClusterTarget;
+  onEvent?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+/** DeployReport says what deploy did (or would do, with dryRun). */
+export interface DeployReport {
+  namespace: string;
+  signedBy?: string;
+  push?: PushReport;
+  objects: Array<{ id: string; action: string }>;
+  files?: string[];
+  dryRun: boolean;
+}
+
+/**
+ * deployBundle is the airgap operator's command: check the signature, check the values, render and validate
+ * every object (all before anything is touched), push the content to the in-cluster registry, then apply the
+ * objects and wait for them, or write them out for GitOps. Every step is idempotent: a re-run finishes the job.
+ */
+export async function deployBundle(path: string, options: DeployOptions): Promise<DeployReport> {
+  const onEvent = options.onEvent ?? noProgress;
+  const reader = await BundleReader.open(path);
+  let rendered;
+  let signedBy: string | undefined;
+  try {
+    signedBy = checkDeploySignature(reader, options.keys ?? [], options.allowUnsigned === true, onEvent);
+    const spec = reader.manifest.spec as unknown as BundleSpec;
+    const values = resolveValues(spec.deploy?.variables ?? [], options.values ?? {});
+    const creds = options.connection?.username !== undefined && options.connection.password !== undefined ? { username: options.connection.username, password: options.connection.password } : undefined;
+    rendered = renderDeploy(reader.manifest, { registry: options.registry, values, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), ...(creds !== undefined ? { credentials: creds } : {}) });
+  } finally {
+    await reader.close();
+  }
+  const report: DeployReport = { namespace: rendered.namespace, ...(signedBy !== undefined ? { signedBy } : {}), objects: [], dryRun: options.dryRun === true };
+  if (options.dryRun === true) {
+    report.objects = rendered.objects.map((o) => ({ id: objectId(o), action: 'would apply' }));
+    return report;
+  }
+  if (options.noPush !== true) {
+    report.push = await pushBundle(path, { registry: options.registry, ...(options.connection !== undefined ? { connection: options.connection } : {}), onEvent, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
+  }
+  if (options.renderOnly !== undefined) {
+    report.files = await writeRendered(options.renderOnly, rendered.objects);
+    report.objects = rendered.objects.map((o) => ({ id: objectId(o), action: 'rendered' }));
+    return report;
+  }
+  if (options.cluster === undefined) throw new Error('deployBundle: a cluster is needed unless renderOnly or dryRun');
+  onEvent({ type: 'phase-start', phase: 'apply', title: `Apply ${rendered.objects.length} objects to namespace ${rendered.namespace}` });
+  report.objects = await options.cluster.apply(rendered.objects, { onEvent, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
+  onEvent({ type: 'phase-end', phase: 'apply', title: `Apply ${rendered.objects.length} objects to namespace ${rendered.namespace}` });
+  onEvent({ type: 'phase-start', phase: 'wait', title: 'Wait for readiness' });
+  await options.cluster.waitReady(rendered.objects, { onEvent, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
+  onEvent({ type: 'phase-end', phase: 'wait', title: 'Wait for readiness' });
+  return report;
+}

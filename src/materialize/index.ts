@@ -1,0 +1,14 @@
+export { materializeModel, openMaterializePlan } from './materialize-model.js';
+export type { MaterializeOptions, OpenedPlan } from './materialize-model.js';
+export { planMaterialization } from './plan-materialization.js';
+export { writePlan } from './write-plan.js';
+export type { MaterializeResult, WritePlanOptions } from './write-plan.js';
+export { MATERIALIZE_LAYOUTS, isMaterializeLayout } from './materialize-plan.js';
+export type { MaterializeLayout, MaterializePlan, PlannedFile, FileSource, MaterializedArtifact } from './materialize-plan.js';
+export { DONE_FILE, MATERIALIZED_FILE } from './marker-files.js';
+export { createFileTarStream } from './file-tar-stream.js';
+export { loaderScript } from './loader-script.js';
+export { pullScript } from './pull-script.js';
+export type { PullScriptOptions } from './pull-script.js';
+export { pullLoader, streamLoader } from './pvc-loader.js';
+export type { PvcLoader } from './pvc-loader.js';
