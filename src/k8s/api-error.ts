@@ -27,6 +27,10 @@ export interface ApiCallContext {
   verb: string;
   /** The object, when there is one. */
   ref?: ObjectRef;
+  /** The RBAC verb and resource, when they differ from `verb` and the object's kind (exec: create pods/exec). */
+  rbac?: { verb: string; resource: string };
+  /** The caller's signal: a failure after it fired is ABORTED, whatever the client library made of it. */
+  signal?: AbortSignal | undefined;
 }
 
 /** FieldConflict is one field another manager owns, from a 409 apply conflict. */
@@ -112,6 +116,7 @@ function isNetworkError(err: unknown): boolean {
 /** toClusterError maps anything thrown by an API call to an AirbundleError (already-mapped errors pass through). */
 export function toClusterError(err: unknown, ctx: ApiCallContext): AirbundleError {
   if (err instanceof AirbundleError) return err;
+  if (ctx.signal?.aborted === true) return new AirbundleError('ABORTED', `${ctx.verb} was aborted`, { cause: ctx.signal.reason });
   const what = ctx.ref === undefined ? ctx.verb : `${ctx.verb} ${formatRef(ctx.ref)}`;
   if (err instanceof ApiException) return fromStatus(Number(err.code), parseStatus(err.body), ctx, err);
   if (isNetworkError(err)) return unreachable(err, ctx);
@@ -138,13 +143,14 @@ export function fromStatus(code: number, status: KubeStatus | undefined, ctx: Ap
         hint: 'the token or client certificate in the kubeconfig is missing, wrong or expired; refresh it (or pick another with --kubeconfig / --context)',
       });
     case 403: {
-      const resource = status?.details?.kind ?? (ctx.ref === undefined ? 'the resource' : `${ctx.ref.kind.toLowerCase()}s`);
+      const resource = ctx.rbac?.resource ?? status?.details?.kind ?? (ctx.ref === undefined ? 'the resource' : `${ctx.ref.kind.toLowerCase()}s`);
+      const verb = ctx.rbac?.verb ?? ctx.verb;
       const group = status?.details?.group;
       const fq = group !== undefined && group !== '' ? `${resource}.${group}` : resource;
       const ns = ctx.ref?.namespace;
       return new AirbundleError('K8S_DENIED', `not allowed to ${what}: ${serverSays}`, {
         ...opts,
-        hint: `ask a cluster admin for RBAC permission to "${ctx.verb}" ${fq}${ns === undefined ? '' : ` in namespace ${ns}`} (check with: kubectl auth can-i ${ctx.verb} ${fq}${ns === undefined ? '' : ` -n ${ns}`})`,
+        hint: `ask a cluster admin for RBAC permission to ${verb} ${fq}${ns === undefined ? '' : ` in namespace ${ns}`} (check with: kubectl auth can-i ${verb} ${fq}${ns === undefined ? '' : ` -n ${ns}`})`,
       });
     }
     case 404:

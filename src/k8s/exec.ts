@@ -16,9 +16,9 @@ import { pipeline } from 'node:stream/promises';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 // Not re-exported by the package index; needed to give the handler our streams rather than process.stdin/stdout.
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
-import type { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import { AirbundleError, errorMessage } from '../errors.js';
-import { fromStatus, toClusterError, type ApiCallContext } from './api-error.js';
+import { fromStatus, parseStatus, toClusterError, type ApiCallContext } from './api-error.js';
 import type { ExecOptions, ExecResult } from './cluster.types.js';
 import { TailBuffer } from './tail-buffer.js';
 
@@ -37,7 +37,7 @@ export async function execInPod(
   command: readonly string[],
   options: ExecOptions = {},
 ): Promise<ExecResult> {
-  const ctx: ApiCallContext = { ...where, verb: 'exec into', ref: { apiVersion: 'v1', kind: 'Pod', namespace, name: pod } };
+  const ctx: ApiCallContext = { ...where, verb: 'exec into', rbac: { verb: 'create', resource: 'pods/exec' }, ref: { apiVersion: 'v1', kind: 'Pod', namespace, name: pod }, signal: options.signal };
   if (options.signal?.aborted === true) throw aborted(options.signal);
   const max = options.maxOutputBytes !== undefined && options.maxOutputBytes > 0 ? options.maxOutputBytes : 1024 * 1024;
   const out = new TailBuffer(max);
@@ -50,12 +50,17 @@ export async function execInPod(
   let resolveStatus: (s: V1Status) => void = () => undefined;
   const status = new Promise<V1Status>((resolve) => (resolveStatus = resolve));
 
-  const handler = new WebSocketHandler(kc, undefined, { stdin: placeholder ?? Readable.from([]), stdout, stderr });
+  const handler = new WebSocketHandler(kc, openSocket, { stdin: placeholder ?? Readable.from([]), stdout, stderr });
   let ws: WebSocket;
   try {
     ws = await new Exec(kc, handler).exec(namespace, pod, container, [...command], stdout, stderr, placeholder, false, (s) => resolveStatus(s));
   } catch (e) {
     throw connectError(e, ctx, container);
+  }
+  if (isAborted(options.signal)) {
+    // Aborted while connecting: the abort listener below would never fire.
+    ws.terminate();
+    throw aborted(options.signal);
   }
 
   const stopStdin = new AbortController();
@@ -149,18 +154,57 @@ function collector(tail: TailBuffer, forward: Writable | undefined): Writable {
   });
 }
 
-function connectError(e: unknown, ctx: ApiCallContext, container: string): AirbundleError {
-  const message = errorMessage(e);
-  const m = /Unexpected server response: (\d+)/.exec(message);
-  if (m === null) return toClusterError(e, ctx);
-  const code = Number(m[1]);
-  const mapped = fromStatus(code, { message: `HTTP ${code} on the exec upgrade` }, ctx, e);
-  if (code !== 400 && code !== 404) return mapped;
-  return new AirbundleError(code === 404 ? 'K8S_NOT_FOUND' : 'K8S_EXEC', `exec into pod ${ctx.ref?.namespace}/${ctx.ref?.name} container ${container}: ${code === 404 ? 'no such pod' : 'the server refused the exec (HTTP 400)'}`, {
-    cause: e,
-    details: { server: ctx.server, status: code },
-    hint: 'check that the pod exists, is Running, and has a container of that name',
+/** UpgradeRefused is the server's answer when it refuses the websocket upgrade, with its Status body. */
+class UpgradeRefused extends Error {
+  readonly status: number;
+  readonly body: string;
+
+  constructor(status: number, body: string) {
+    super(`the server answered the exec upgrade with HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/**
+ * openSocket opens the exec websocket like client-node does, and reads the body of a refused upgrade: the API
+ * server explains there (`container x is not valid for pod y`, RBAC), while ws alone reports only the status code.
+ */
+function openSocket(uri: string, protocols: string[], opts: ClientOptions): WebSocket {
+  const ws = new WebSocket(uri, protocols, opts);
+  ws.on('unexpected-response', (_req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (c: Buffer) => {
+      if (size < 64 * 1024) chunks.push(c);
+      size += c.length;
+    });
+    res.on('end', () => {
+      ws.emit('error', new UpgradeRefused(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+      ws.terminate();
+    });
+    res.on('error', () => ws.terminate());
   });
+  return ws;
+}
+
+function connectError(e: unknown, ctx: ApiCallContext, container: string): AirbundleError {
+  // client-node rejects with the websocket's ErrorEvent; the error itself is in `.error`.
+  const err = typeof e === 'object' && e !== null && 'error' in e ? (e as { error: unknown }).error : e;
+  if (!(err instanceof UpgradeRefused)) return toClusterError(err, ctx);
+  const status = parseStatus(err.body);
+  const mapped = fromStatus(err.status, status, ctx, err);
+  if (err.status !== 400) return mapped;
+  return new AirbundleError('K8S_EXEC', `exec into pod ${ctx.ref?.namespace}/${ctx.ref?.name} container ${container}: ${status?.message ?? 'the server refused it (HTTP 400)'}`, {
+    cause: err,
+    details: { server: ctx.server, status: err.status },
+    hint: 'check that the pod is Running and has a container of that name',
+  });
+}
+
+/** isAborted reads the signal afresh (a function call defeats TypeScript's narrowing of an earlier check). */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 function aborted(signal: AbortSignal | undefined): AirbundleError {

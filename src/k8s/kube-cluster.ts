@@ -34,7 +34,7 @@ export class KubeCluster implements Cluster {
   async apply(objects: readonly KubernetesObject[], options: ApplyOptions = {}): Promise<ApplyResult[]> {
     const port: ApplyPort = {
       get: (ref, o) => this.get(ref, o),
-      applyOne: (obj, o) => this.#call('patch', obj, () => this.#api.applyObject(obj, { ...o, timeoutMs: this.#timeoutMs })),
+      applyOne: (obj, o) => this.#call('patch', obj, o.signal, () => this.#api.applyObject(obj, { ...o, timeoutMs: this.#timeoutMs })),
       waitReady: (refs, o) => this.waitReady(refs, o),
     };
     return applyAll(port, objects, options);
@@ -45,13 +45,13 @@ export class KubeCluster implements Cluster {
       return await this.#api.getObject(ref, { signal: options.signal, timeoutMs: this.#timeoutMs });
     } catch (e) {
       if (isMissing(e)) return undefined;
-      throw toClusterError(e, this.#ctx('get', ref));
+      throw toClusterError(e, this.#ctx('get', ref, options.signal));
     }
   }
 
   async list(apiVersion: string, kind: string, namespace: string | undefined, options: { labelSelector?: string; signal?: AbortSignal } = {}): Promise<KubeObject[]> {
     const ref = { apiVersion, kind, name: options.labelSelector === undefined ? '*' : `-l ${options.labelSelector}`, namespace };
-    return this.#call('list', ref, () => this.#api.listObjects(apiVersion, kind, namespace, options.labelSelector, { signal: options.signal, timeoutMs: this.#timeoutMs }));
+    return this.#call('list', ref, options.signal, () => this.#api.listObjects(apiVersion, kind, namespace, options.labelSelector, { signal: options.signal, timeoutMs: this.#timeoutMs }));
   }
 
   async delete(ref: ObjectRef, options: { signal?: AbortSignal } = {}): Promise<boolean> {
@@ -60,7 +60,7 @@ export class KubeCluster implements Cluster {
       return true;
     } catch (e) {
       if (isMissing(e)) return false;
-      throw toClusterError(e, this.#ctx('delete', ref));
+      throw toClusterError(e, this.#ctx('delete', ref, options.signal));
     }
   }
 
@@ -76,20 +76,20 @@ export class KubeCluster implements Cluster {
     return execInPod(this.#kc, { server: this.server, context: this.context }, namespace, pod, container, command, options);
   }
 
-  async #call<T>(verb: string, ref: ObjectRef | KubeObject, fn: () => Promise<T>): Promise<T> {
+  async #call<T>(verb: string, ref: ObjectRef | KubeObject, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      throw toClusterError(e, this.#ctx(verb, ref));
+      throw toClusterError(e, this.#ctx(verb, ref, signal));
     }
   }
 
-  #ctx(verb: string, ref: ObjectRef | KubeObject): ApiCallContext {
+  #ctx(verb: string, ref: ObjectRef | KubeObject, signal: AbortSignal | undefined): ApiCallContext {
     const r: ObjectRef =
       'metadata' in ref
         ? { apiVersion: ref.apiVersion, kind: ref.kind, name: ref.metadata.name, ...(ref.metadata.namespace === undefined ? {} : { namespace: ref.metadata.namespace }) }
         : ref;
-    return { server: this.server, context: this.context, verb, ref: r };
+    return { server: this.server, context: this.context, verb, ref: r, signal };
   }
 }
 

@@ -13,6 +13,7 @@ export function loaderScript(): string {
   const { sums, places, manifest, done } = STREAM_ENTRIES;
   return `set -eu
 DEST=\${1:?usage: sh -c SCRIPT sh TARGET_DIR < stream.tar}
+case "$DEST" in /*) ;; *) DEST="$(pwd)/$DEST" ;; esac
 STAGE="$DEST/${STAGING_DIR}"
 fail() { echo "airbundle-loader: $*" >&2; exit 1; }
 flush() { sync -f "$DEST" 2>/dev/null || sync; }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, open, rename, rm } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, Readable } from 'node:stream';
 import type { Descriptor } from '../content/descriptor.js';
 import type { Fetcher } from '../content/storage.js';
 import { verifyStream } from '../content/verify-stream.js';
@@ -39,22 +38,23 @@ export function fileDescriptor(file: PlannedFile): Descriptor {
  */
 export async function writePlannedFile(storage: Fetcher, file: PlannedFile, final: string, partial: string, options: WriteFileOptions = {}): Promise<number> {
   const st = await lstat(partial).catch(() => undefined);
-  let offset = st?.isFile() === true && st.size <= file.size ? st.size : 0;
+  // Only a regular file no longer than the blob is taken over; anything else there (a symlink, a directory,
+  // an over-long file) is removed first, so the partial can never write through a link.
+  const offset = st?.isFile() === true && st.size <= file.size ? st.size : 0;
   if (st !== undefined && offset === 0) await rm(partial, { recursive: true, force: true });
   try {
     return await attempt(storage, file, final, partial, offset, options);
   } catch (err) {
     if (options.signal?.aborted === true) throw abortedError(file.path, err);
-    if (isMismatch(err)) {
-      await rm(partial, { force: true });
-      if (offset > 0) {
-        offset = 0;
-        return attempt(storage, file, final, partial, 0, options).catch(async (again: unknown) => {
-          if (isMismatch(again)) await rm(partial, { force: true });
-          throw again;
-        });
-      }
-    }
+    if (!isMismatch(err)) throw err; // kept: the next run resumes from the partial
+    await rm(partial, { force: true });
+    if (offset === 0) throw err;
+  }
+  // The bytes taken over were wrong (a torn write, another blob): start again, once.
+  try {
+    return await attempt(storage, file, final, partial, 0, options);
+  } catch (err) {
+    if (isMismatch(err)) await rm(partial, { force: true });
     throw err;
   }
 }
@@ -69,16 +69,18 @@ async function attempt(storage: Fetcher, file: PlannedFile, final: string, parti
   const fh = await open(partial, offset > 0 ? 'a' : 'w', 0o644);
   try {
     const body = await openFileSource(storage, file, offset, options.signal);
-    const count = new Transform({
-      transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-        done += chunk.length;
-        options.onProgress?.(done);
-        cb(null, chunk);
-      },
-    });
-    await pipeline(body, verifyStream(fileDescriptor(file), { offset, hash, name: file.path }), count, fh.createWriteStream({ autoClose: false, highWaterMark: READ_HWM }), {
-      signal: options.signal,
-    });
+    // The callback form of pipeline returns the verifier and destroys it with the error of either stage.
+    const checked = pipeline(body, verifyStream(fileDescriptor(file), { offset, hash, name: file.path }), () => undefined);
+    // Each slice is on disk (in the page cache) before it is counted, so an interrupted run leaves a partial
+    // file holding exactly what was reported; the verifier fails the loop at the end on a digest mismatch.
+    for await (const piece of checked) {
+      options.signal?.throwIfAborted();
+      const buf = piece as Buffer;
+      let at = 0;
+      while (at < buf.length) at += (await fh.write(buf, at, buf.length - at)).bytesWritten;
+      done += buf.length;
+      options.onProgress?.(done);
+    }
     await fh.sync();
   } catch (err) {
     if (options.signal?.aborted === true) throw abortedError(file.path, err);

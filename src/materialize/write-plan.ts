@@ -104,10 +104,11 @@ export async function writePlan(plan: MaterializePlan, to: string, options: Writ
       await guard.ensure(dirname(final), file.path).catch((err: unknown) => {
         throw isAirbundleError(err) ? err : new AirbundleError('TARGET_WRITE', `${file.path}: cannot create its directory: ${errorMessage(err)}`, { cause: err });
       });
-      result.bytes += await writePlannedFile(plan.storage, file, final, resolveInside(root, partialNameFor(file.path)), {
+      const sent = await writePlannedFile(plan.storage, file, final, resolveInside(root, partialNameFor(file.path)), {
         signal,
         onProgress: (done) => onEvent({ type: 'bytes', phase: 'materialize', item: file.path, done, total: file.size }),
       });
+      result.bytes += sent;
       await journal.record({ path: file.path, digest: file.digest, ...fileIdentity(await stat(final, { bigint: true })) });
       result.written += 1;
       onEvent({ type: 'item-end', phase: 'materialize', item: file.path });

@@ -120,7 +120,12 @@ describe('materializeModel', () => {
       const m = modelPackInMemory(files, { type: 'hf', uri: 'https://huggingface.co/Org-X/Tiny.Model', revision: commit, details: { repo: 'Org-X/Tiny.Model' } });
       const plan = await planMaterialization(m.storage, m.artifact, 'hf-cache');
       const to = join(await tempDir(), 'hub');
+      // A cache filled by huggingface_hub has symlinks into blobs/; ours replaces them with real files.
+      const snapshot = join(to, 'models--Org-X--Tiny.Model', 'snapshots', commit);
+      await mkdir(snapshot, { recursive: true });
+      await symlink('../../blobs/0123', join(snapshot, 'config.json'));
       const r = await writePlan(plan, to);
+      expect((await lstat(join(snapshot, 'config.json'))).isSymbolicLink()).toBe(false);
       expect(r.modelName).toBe('Org-X/Tiny.Model');
       const scan = await scanCacheDir(to);
       expect(scan.warnings).toEqual([]);

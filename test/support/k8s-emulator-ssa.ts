@@ -197,10 +197,16 @@ export function serverSideApply(input: ApplyInput): ApplyOutcome {
     if (entries.some((e) => !isMine(e) && e.paths.has(key))) continue;
     deleteAt(result, p);
   }
-  for (const p of appliedPaths) setAt(result, p, clone(getAt(applied, p)));
+  for (const p of appliedPaths) {
+    const value = getAt(applied, p);
+    // An empty map claims the map itself; it does not clear keys others set in it.
+    if (isObj(value) && Object.keys(value).length === 0 && isObj(getAt(result, p))) continue;
+    setAt(result, p, clone(value));
+  }
 
   const next: ManagedEntry[] = [];
-  let ownershipChanged = mine === undefined || mine.paths.size !== appliedKeys.size || [...appliedKeys].some((k) => !mine.paths.has(k));
+  const minePaths = mine?.paths ?? new Map<string, Path>();
+  let ownershipChanged = minePaths.size !== appliedKeys.size || [...appliedKeys].some((k) => !minePaths.has(k));
   for (const e of entries) {
     if (isMine(e)) continue;
     const kept = [...e.paths.entries()].filter(([k]) => !conflicting.has(k)).map(([, p]) => p);

@@ -54,7 +54,9 @@ export function simulate(obj: Obj, input: SimInput): SimOutput {
     const l = getAt(obj, ['spec', 'template', 'metadata', 'labels']);
     return isObj(l) ? (Object.fromEntries(Object.entries(l).map(([k, v]) => [k, String(v)])) as Record<string, string>) : {};
   };
-  const firstContainer = String(getAt(obj, ['spec', 'template', 'spec', 'containers', '0', 'name']) ?? getAt(obj, ['spec', 'containers', '0', 'name']) ?? 'main');
+  const containers = getAt(obj, ['spec', 'template', 'spec', 'containers']) ?? getAt(obj, ['spec', 'containers']);
+  const first: unknown = Array.isArray(containers) ? containers[0] : undefined;
+  const firstContainer = isObj(first) && typeof first['name'] === 'string' ? first['name'] : 'main';
   const waitingPod = (): SimOutput['pods'] =>
     fail === undefined
       ? []
@@ -160,7 +162,7 @@ export function simulate(obj: Obj, input: SimInput): SimOutput {
         status: {
           conditions: [cond('NamesAccepted', 'True', 'NoConflicts', 'no conflicts found', now), cond('Established', 'True', 'InitialNamesAccepted', 'the initial names have been accepted', now)],
           acceptedNames: getAt(obj, ['spec', 'names']),
-          storedVersions: [String(getAt(obj, ['spec', 'versions', '0', 'name']) ?? 'v1')],
+          storedVersions: (Array.isArray(getAt(obj, ['spec', 'versions'])) ? (getAt(obj, ['spec', 'versions']) as unknown[]) : []).filter(isObj).filter((v) => v['storage'] === true).map((v) => String(v['name'])),
         },
         pods: [],
       };
