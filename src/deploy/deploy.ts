@@ -7,6 +7,9 @@ import type { BundleSpec } from '../schema/generated/bundle-spec.js';
 import { objectId, type KubeObject } from './kube-object.js';
 import { renderDeploy } from './render.js';
 import { checkDeploySignature } from './signature-policy.js';
+import { findModel } from '../materialize/find-model.js';
+import type { MaterializePlan } from '../materialize/materialize-plan.js';
+import { planMaterialization } from '../materialize/plan-materialization.js';
 import { resolveValues } from './values.js';
 import { writeRendered } from './write-rendered.js';
 
@@ -62,7 +65,19 @@ export async function deployBundle(path: string, options: DeployOptions): Promis
     const spec = reader.manifest.spec as unknown as BundleSpec;
     const values = resolveValues(spec.deploy?.variables ?? [], options.values ?? {});
     const creds = options.connection?.username !== undefined && options.connection.password !== undefined ? { username: options.connection.username, password: options.connection.password } : undefined;
-    rendered = renderDeploy(reader.manifest, { registry: options.registry, values, ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), ...(creds !== undefined ? { credentials: creds } : {}) });
+    const volumePlans = new Map<string, MaterializePlan>();
+    for (const v of spec.deploy?.volumes ?? []) {
+      const model = findModel(reader.manifest, v.model, reader.displayName);
+      volumePlans.set(v.name, await planMaterialization(reader, model, v.layout ?? 'hf-cache'));
+    }
+    rendered = renderDeploy(reader.manifest, {
+      registry: options.registry,
+      values,
+      volumePlans,
+      plainHttp: options.connection?.plainHttp === true,
+      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+      ...(creds !== undefined ? { credentials: creds } : {}),
+    });
   } finally {
     await reader.close();
   }

@@ -8,6 +8,8 @@ import { ImageMap } from './image-map.js';
 import { isKubeObject, managedLabels, objectId, type KubeObject } from './kube-object.js';
 import { substitute, type Values } from './values.js';
 import { validateObjects } from './validate-objects.js';
+import { basicAuthSecret, pullFillObjects } from './volume-fill.js';
+import type { MaterializePlan } from '../materialize/materialize-plan.js';
 
 /** RenderOptions for {@link renderDeploy}. */
 export interface RenderOptions {
@@ -17,6 +19,10 @@ export interface RenderOptions {
   values: Values;
   /** Registry credentials for a pull Secret (never printed). */
   credentials?: { username: string; password: string };
+  /** The registry speaks plain HTTP (pull scripts then use http://). */
+  plainHttp?: boolean;
+  /** What each volume will hold, by volume name (from the bundle; see openMaterializePlan). */
+  volumePlans?: Map<string, MaterializePlan>;
 }
 
 /** Rendered is what deploy would apply, in apply order. */
@@ -50,7 +56,21 @@ export function renderDeploy(manifest: BundleManifest, options: RenderOptions): 
   };
   const objects: KubeObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: managedLabels(manifest.name, 'namespace') } }];
   if (options.credentials !== undefined) objects.push(pullSecret(options.registry, options.credentials, ctx));
-  for (const v of deploy.volumes ?? []) objects.push(volumeClaim(v, manifest, ctx));
+  if (options.credentials !== undefined && (deploy.volumes ?? []).some((v) => (v.transport ?? 'pull') === 'pull')) objects.push(basicAuthSecret(options.credentials, ctx));
+  for (const v of deploy.volumes ?? []) {
+    const claim = volumeClaim(v, manifest, ctx);
+    objects.push(claim);
+    if ((v.transport ?? 'pull') !== 'pull') continue;
+    const plan = options.volumePlans?.get(v.name);
+    if (plan === undefined) throw new AirbundleError('INTERNAL', `no materialize plan for volume ${v.name}`);
+    if (deploy.loaderImage === undefined) {
+      throw new AirbundleError('MANIFEST_INVALID', `deploy volume ${v.name} is filled by a Job, which needs deploy.loaderImage: a busybox-like image in this bundle (sh, wget, sha256sum)`, {
+        hint: 'add e.g. docker.io/library/busybox:1.37 under images: and set deploy.loaderImage to it',
+      });
+    }
+    const loader = images.resolve(deploy.loaderImage, 'deploy.loaderImage');
+    objects.push(...pullFillObjects(v, plan, claim.metadata.annotations!['airbundle.dev/model']!, loader, ctx, options.plainHttp === true, options.credentials !== undefined));
+  }
   for (const w of deploy.workloads ?? []) objects.push(...generators[w.generator](w, ctx));
   for (const file of deploy.manifests ?? []) objects.push(...shipped(file.path, file.content ?? '', options.values, images, namespace));
   const seen = new Set<string>();

@@ -91,6 +91,13 @@ describe('connectCluster', () => {
       expect(err.message).toContain(running.url);
     });
 
+    it('fails with K8S_UNREACHABLE and a CA hint when the server certificate is not trusted', async () => {
+      const { running, dir } = await emulated();
+      const cluster = connectCluster({ kubeconfig: await writeKubeconfig(dir, running, { untrusted: true }) });
+      const err = await expectCode(cluster.get({ apiVersion: 'v1', kind: 'Namespace', name: 'default' }), 'K8S_UNREACHABLE');
+      expect(err.hint).toContain('certificate-authority');
+    });
+
     it('works against a plain-HTTP server (kubectl proxy)', async () => {
       const { cluster } = await emulated({ tls: false });
       expect(cluster.server.startsWith('http://')).toBe(true);

@@ -8,30 +8,14 @@
  * simulator standing in for controllers (k8s-emulator-status.ts). Exec upgrades are checked here and run by the
  * server shell.
  */
-import { parse as parseYaml } from 'yaml';
 import { apiGroupList, apiResourceList, BUILTIN_RESOURCES, groupVersion, resourcesFromCrd, type ResourceDef } from './k8s-emulator-resources.js';
-import { clone, deepEqual, getAt, isObj, recordUpdate, serverSideApply, type FieldConflict, type Obj } from './k8s-emulator-ssa.js';
+import { conflictResponse, json, parseBody, resourceName, selectorMatcher, specChanged, statusResponse, type EmulatorRequest, type EmulatorResponse } from './k8s-emulator-responses.js';
+import { clone, deepEqual, getAt, isObj, recordUpdate, serverSideApply, type Obj } from './k8s-emulator-ssa.js';
 import { simulate, type Behavior } from './k8s-emulator-status.js';
 import { validate, type Cause } from './k8s-emulator-validate.js';
 
 export type { Behavior } from './k8s-emulator-status.js';
-
-/** EmulatorRequest is one HTTP request, already read. */
-export interface EmulatorRequest {
-  method: string;
-  path: string;
-  query?: URLSearchParams;
-  /** Header names in lower case. */
-  headers?: Record<string, string | undefined>;
-  body?: Buffer | string;
-}
-
-/** EmulatorResponse is the handler's answer. */
-export interface EmulatorResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
+export type { EmulatorRequest, EmulatorResponse } from './k8s-emulator-responses.js';
 
 /** ExecTarget is a checked exec request, for the shell to run. */
 export interface ExecTarget {
@@ -65,16 +49,6 @@ export interface K8sEmulatorOptions {
   nodes?: number;
   /** Clock. Default the system clock. */
   now?: () => Date;
-}
-
-const JSON_HEADERS = { 'content-type': 'application/json' };
-const REASONS: Record<number, string> = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 409: 'Conflict', 415: 'UnsupportedMediaType', 422: 'Invalid' };
-
-const json = (status: number, body: unknown): EmulatorResponse => ({ status, headers: JSON_HEADERS, body: JSON.stringify(body) });
-
-/** statusResponse builds a failure `Status` response. */
-export function statusResponse(code: number, message: string, details?: Obj, reason = REASONS[code] ?? 'InternalError'): EmulatorResponse {
-  return json(code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details === undefined ? {} : { details }), code });
 }
 
 interface Target {
@@ -260,7 +234,7 @@ export class K8sEmulator {
     const existing = this.#store.get(key);
     const { status: _ignored, ...applied } = parsed; // apply to the main resource never sets status
     const outcome = serverSideApply({ existing, applied, manager, force: query.get('force') === 'true', now: this.#timestamp() });
-    if (outcome.kind === 'conflict') return conflictResponse(t, outcome.conflicts);
+    if (outcome.kind === 'conflict') return conflictResponse(t.def, t.name, outcome.conflicts);
     const causes = validate(outcome.object, existing);
     if (causes.length > 0) return this.#invalid(t.def, t.name!, causes);
     const dryRun = query.get('dryRun') === 'All';
@@ -462,61 +436,3 @@ export class K8sEmulator {
   }
 }
 
-function resourceName(def: ResourceDef): string {
-  return def.group === '' ? def.plural : `${def.plural}.${def.group}`;
-}
-
-function parseBody(body: string): Obj | string {
-  let v: unknown;
-  try {
-    v = parseYaml(body);
-  } catch (e) {
-    return `error decoding YAML: ${e instanceof Error ? e.message : String(e)}`;
-  }
-  return isObj(v) ? v : 'the request body is not an object';
-}
-
-function specChanged(before: Obj, after: Obj): boolean {
-  const strip = (o: Obj): Obj => {
-    const { metadata: _m, status: _s, ...rest } = o;
-    return rest;
-  };
-  return !deepEqual(strip(before), strip(after));
-}
-
-function conflictResponse(t: Target, conflicts: FieldConflict[]): EmulatorResponse {
-  const message =
-    conflicts.length === 1
-      ? `Apply failed with 1 conflict: conflict with "${conflicts[0]!.manager}" using ${conflicts[0]!.apiVersion}: ${conflicts[0]!.field}`
-      : `Apply failed with ${conflicts.length} conflicts: ${conflicts.map((c) => `conflict with "${c.manager}" using ${c.apiVersion}: ${c.field}`).join('\n')}`;
-  return statusResponse(409, message, {
-    name: t.name,
-    group: t.def.group,
-    kind: t.def.plural,
-    causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: c.field })),
-  });
-}
-
-/** selectorMatcher parses an equality-based label selector (`a=b,c!=d,e,!f`); undefined when it cannot. */
-export function selectorMatcher(selector: string): ((labels: Obj) => boolean) | undefined {
-  const tests: ((l: Obj) => boolean)[] = [];
-  for (const raw of selector.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
-    let m: RegExpExecArray | null;
-    if ((m = /^([\w./-]+)\s*!=\s*([\w.-]*)$/.exec(raw)) !== null) {
-      const [k, v] = [m[1]!, m[2]!];
-      tests.push((l) => l[k] !== v);
-    } else if ((m = /^([\w./-]+)\s*==?\s*([\w.-]*)$/.exec(raw)) !== null) {
-      const [k, v] = [m[1]!, m[2]!];
-      tests.push((l) => l[k] === v);
-    } else if ((m = /^!([\w./-]+)$/.exec(raw)) !== null) {
-      const k = m[1]!;
-      tests.push((l) => !(k in l));
-    } else if ((m = /^([\w./-]+)$/.exec(raw)) !== null) {
-      const k = m[1]!;
-      tests.push((l) => k in l);
-    } else {
-      return undefined;
-    }
-  }
-  return (labels) => tests.every((t) => t(labels));
-}

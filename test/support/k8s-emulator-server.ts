@@ -1,21 +1,20 @@
 /**
- * The thin I/O shell of the Kubernetes API emulator: an HTTPS server on 127.0.0.1 (a throwaway self-signed
- * certificate made with `openssl`, trusted through the kubeconfig's certificate-authority-data) that feeds
+ * The thin I/O shell of the Kubernetes API emulator: an HTTPS server on 127.0.0.1 (a self-signed test certificate,
+ * k8s-emulator-tls.ts, trusted through the kubeconfig's certificate-authority-data) that feeds
  * requests to the pure handler, and the exec websocket, which runs the command as a local process — through
  * `busybox` by default, in a directory standing in for the pod's volume.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { stringify as toYaml } from 'yaml';
 import { CHANNEL, exitStatus, frame, mapMounts, pickSubprotocol, startFailure, SUBPROTOCOLS } from './k8s-emulator-exec.js';
 import { K8sEmulator, type EmulatorResponse, type ExecTarget, type K8sEmulatorOptions } from './k8s-emulator-handler.js';
+import { EMULATOR_TLS_CERT, EMULATOR_TLS_KEY } from './k8s-emulator-tls.js';
 
 /** ExecRunnerOptions say how exec commands run on this machine. */
 export interface ExecRunnerOptions {
@@ -54,7 +53,7 @@ export async function startK8sEmulator(options: StartOptions = {}): Promise<Runn
   const emulator = new K8sEmulator(options);
   const execOptions: ExecRunnerOptions = { ...options.exec };
   const subprotocols = options.subprotocols ?? SUBPROTOCOLS;
-  const tls = options.tls !== false ? await selfSignedCert() : undefined;
+  const tls = options.tls !== false ? { key: EMULATOR_TLS_KEY, cert: EMULATOR_TLS_CERT } : undefined;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -95,13 +94,16 @@ export async function startK8sEmulator(options: StartOptions = {}): Promise<Runn
 
 /**
  * writeKubeconfig writes `<dir>/kubeconfig` pointing at the emulator with bearer-token auth and returns its path.
- * Options change the context name, its namespace, or the token (a wrong one tests 401 handling).
+ * Options change the context name, its namespace, the token (a wrong one tests 401), or leave out the CA.
  */
-export async function writeKubeconfig(dir: string, server: { url: string; token: string; caPem?: string }, options: { context?: string; namespace?: string; token?: string } = {}): Promise<string> {
+export async function writeKubeconfig(
+  dir: string,
+  server: { url: string; token: string; caPem?: string },
+  options: { context?: string; namespace?: string; token?: string; /** Leave out the CA (the server is then untrusted). */ untrusted?: boolean } = {},
+): Promise<string> {
   const context = options.context ?? 'emulator';
   const cluster: Record<string, unknown> = { server: server.url };
-  if (server.caPem !== undefined) cluster['certificate-authority-data'] = Buffer.from(server.caPem).toString('base64');
-  else if (server.url.startsWith('https:')) cluster['insecure-skip-tls-verify'] = true;
+  if (server.caPem !== undefined && options.untrusted !== true) cluster['certificate-authority-data'] = Buffer.from(server.caPem).toString('base64');
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -165,24 +167,4 @@ function runExec(ws: WebSocket, target: ExecTarget, options: ExecRunnerOptions):
 
 function signalNumber(signal: NodeJS.Signals | null): number {
   return signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : signal === 'SIGPIPE' ? 13 : 1;
-}
-
-let certPromise: Promise<{ key: string; cert: string }> | undefined;
-
-/** selfSignedCert makes (once per process) a certificate for 127.0.0.1 with openssl. */
-function selfSignedCert(): Promise<{ key: string; cert: string }> {
-  certPromise ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'k8s-emulator-tls-'));
-    try {
-      await promisify(execFile)('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-        '-subj', '/CN=k8s-emulator', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-      ]);
-      return { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(dir, 'cert.pem'), 'utf8') };
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  })();
-  return certPromise;
 }

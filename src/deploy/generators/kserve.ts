@@ -1,7 +1,7 @@
 import { AirbundleError } from '../../errors.js';
 import type { Workload } from '../../schema/generated/bundle-spec.js';
 import type { KubeObject } from '../kube-object.js';
-import { hfIdentity } from '../model-paths.js';
+import { hfSnapshotDir } from '../model-paths.js';
 import { gpuResources, meta, modelOf, podExtras, volumeOf, type GeneratorContext } from './generator-context.js';
 
 /**
@@ -17,8 +17,7 @@ export function kserve(w: Workload, ctx: GeneratorContext): KubeObject[] {
     if (volume === undefined) throw new AirbundleError('SPEC_INVALID', `workload ${w.name}: storage pvc needs volume:`);
     const layout = volume.layout ?? 'hf-cache';
     if (layout === 'ollama') throw new AirbundleError('SPEC_INVALID', `workload ${w.name}: KServe cannot read the ollama layout`);
-    const id = hfIdentity(model);
-    storageUri = layout === 'hf-cache' ? `pvc://${volume.name}/models--${id.repo.replace(/\//g, '--')}/snapshots/${id.commit}` : `pvc://${volume.name}`;
+    storageUri = layout === 'hf-cache' ? hfSnapshotDir(`pvc://${volume.name}`, model) : `pvc://${volume.name}`;
   } else {
     storageUri = `oci://${ctx.images.resolve(w.image ?? model.ref, `workload ${w.name}`)}`;
   }

@@ -1,7 +1,7 @@
 import { AirbundleError } from '../../errors.js';
 import type { Workload } from '../../schema/generated/bundle-spec.js';
 import type { KubeObject } from '../kube-object.js';
-import { hfIdentity, hfSnapshotDir } from '../model-paths.js';
+import { hfSnapshotDir } from '../model-paths.js';
 import { deploymentWithService, gpuResources, imageOf, modelOf, volumeOf, type GeneratorContext } from './generator-context.js';
 
 const CACHE = '/models-cache';
@@ -22,7 +22,7 @@ export function vllm(w: Workload, ctx: GeneratorContext): KubeObject[] {
     if (volume === undefined) throw new AirbundleError('SPEC_INVALID', `workload ${w.name}: storage pvc needs volume: (a deploy volume holding ${model.name})`);
     const layout = volume.layout ?? 'hf-cache';
     if (layout === 'ollama') throw new AirbundleError('SPEC_INVALID', `workload ${w.name}: vLLM cannot read the ollama layout of volume ${volume.name}; use hf-cache or plain`);
-    modelPath = layout === 'hf-cache' ? hfSnapshotDir(CACHE, hfIdentity(model)) : CACHE;
+    modelPath = layout === 'hf-cache' ? hfSnapshotDir(CACHE, model) : CACHE;
     volumes = [{ name: 'model', persistentVolumeClaim: { claimName: volume.name, readOnly: true } }];
     mounts = [{ name: 'model', mountPath: CACHE, readOnly: true }];
   } else if (storage === 'imageVolume') {
