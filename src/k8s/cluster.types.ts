@@ -43,7 +43,11 @@ export interface WaitOptions {
 
 /** ExecOptions tune {@link PodExecutor.exec}. */
 export interface ExecOptions {
-  /** Bytes for the command's standard input, streamed with backpressure; absent means no stdin. */
+  /**
+   * Bytes for the command's standard input, streamed with backpressure; absent means no stdin. Its end reaches
+   * the command only over `v5.channel.k8s.io` (Kubernetes ≥ 1.30); against older servers the command must stop
+   * reading by itself (e.g. `head -c <size> | tar -x`), or the call waits until `signal` aborts it.
+   */
   stdin?: Readable;
   /** Also stream stdout / stderr here; the result still keeps the last `maxOutputBytes`. */
   stdout?: Writable;

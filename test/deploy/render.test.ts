@@ -37,7 +37,7 @@ describe('renderDeploy', () => {
   it('vllm on an hf-cache volume serves the snapshot offline, with GPUs and tolerations; images by digest', () => {
     const r = renderDeploy(manifest({
       namespace: 'ai',
-      volumes: [{ name: 'llama', model: 'llama', layout: 'hf-cache', storageClass: 'fast' }],
+      volumes: [{ name: 'llama', model: 'llama', layout: 'hf-cache', storageClass: 'fast', transport: 'stream' }],
       workloads: [{ generator: 'vllm', name: 'llm', volume: 'llama', image: 'vllm/vllm-openai:v0.6.3', gpus: 1, tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }] }],
     }), { registry: 'reg.local:5000/mirror', values: noValues });
     const [ns, pvc, dep, svc] = r.objects;

@@ -145,6 +145,19 @@ describe('Cluster.apply', () => {
     });
   });
 
+  describe('get and delete', () => {
+    it('reads an object or undefined, and deletes it (true once, then false)', async () => {
+      const { cluster, running } = await emulated();
+      await cluster.apply([aNamespace(), aConfigMap()]);
+      const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'ml', name: 'settings' };
+      expect((await cluster.get(ref))?.['data']).toEqual({ a: '1' });
+      expect(await cluster.delete(ref)).toBe(true);
+      expect(await cluster.get(ref)).toBeUndefined();
+      expect(await cluster.delete(ref)).toBe(false);
+      expect(running.emulator.log.filter((l) => l.startsWith('DELETE'))[0]).toContain('propagationPolicy=Background');
+    });
+  });
+
   describe('custom resources', () => {
     it('applies a CRD byte for byte (enum, x-kubernetes-*) and then its custom resource', async () => {
       const { cluster, running, events } = await emulated();
