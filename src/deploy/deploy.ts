@@ -4,7 +4,12 @@ import type { RegistryOptions } from '../oci/registry.js';
 import { noProgress, type ProgressSink } from '../progress/events.js';
 import { pushBundle, type PushReport } from '../targets/registry/push-bundle.js';
 import type { BundleSpec } from '../schema/generated/bundle-spec.js';
-import { objectId, type KubeObject } from './kube-object.js';
+import { objectId } from './kube-object.js';
+import { applyToCluster } from './cluster-deploy.js';
+import { ImageMap } from './image-map.js';
+import { AirbundleError } from '../errors.js';
+import type { Cluster } from '../k8s/cluster.types.js';
+import { streamLoader } from '../materialize/pvc-loader.js';
 import { renderDeploy } from './render.js';
 import { checkDeploySignature } from './signature-policy.js';
 import { findModel } from '../materialize/find-model.js';
@@ -12,12 +17,6 @@ import type { MaterializePlan } from '../materialize/materialize-plan.js';
 import { planMaterialization } from '../materialize/plan-materialization.js';
 import { resolveValues } from './values.js';
 import { writeRendered } from './write-rendered.js';
-
-/** ClusterTarget is what deploy needs of a cluster: apply objects, then wait for them. */
-export interface ClusterTarget {
-  apply(objects: KubeObject[], options: { onEvent: ProgressSink; signal?: AbortSignal }): Promise<Array<{ id: string; action: string }>>;
-  waitReady(objects: KubeObject[], options: { onEvent: ProgressSink; signal?: AbortSignal }): Promise<void>;
-}
 
 /** DeployOptions for {@link deployBundle}. */
 export interface DeployOptions {
@@ -35,7 +34,7 @@ export interface DeployOptions {
   /** Only say what would happen. */
   dryRun?: boolean;
   /** The cluster (absent with renderOnly or dryRun). */
-  cluster?: ClusterTarget;
+  cluster?: Cluster;
   onEvent?: ProgressSink;
   signal?: AbortSignal;
 }
@@ -58,10 +57,8 @@ export interface DeployReport {
 export async function deployBundle(path: string, options: DeployOptions): Promise<DeployReport> {
   const onEvent = options.onEvent ?? noProgress;
   const reader = await BundleReader.open(path);
-  let rendered;
-  let signedBy: string | undefined;
   try {
-    signedBy = checkDeploySignature(reader, options.keys ?? [], options.allowUnsigned === true, onEvent);
+    const signedBy = checkDeploySignature(reader, options.keys ?? [], options.allowUnsigned === true, onEvent);
     const spec = reader.manifest.spec as unknown as BundleSpec;
     const values = resolveValues(spec.deploy?.variables ?? [], options.values ?? {});
     const creds = options.connection?.username !== undefined && options.connection.password !== undefined ? { username: options.connection.username, password: options.connection.password } : undefined;
@@ -70,7 +67,7 @@ export async function deployBundle(path: string, options: DeployOptions): Promis
       const model = findModel(reader.manifest, v.model, reader.displayName);
       volumePlans.set(v.name, await planMaterialization(reader, model, v.layout ?? 'hf-cache'));
     }
-    rendered = renderDeploy(reader.manifest, {
+    const rendered = renderDeploy(reader.manifest, {
       registry: options.registry,
       values,
       volumePlans,
@@ -78,28 +75,38 @@ export async function deployBundle(path: string, options: DeployOptions): Promis
       ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
       ...(creds !== undefined ? { credentials: creds } : {}),
     });
+    const report: DeployReport = { namespace: rendered.namespace, ...(signedBy !== undefined ? { signedBy } : {}), objects: [], dryRun: options.dryRun === true };
+    if (options.dryRun === true) {
+      report.objects = rendered.objects.map((o) => ({ id: objectId(o), action: 'would apply' }));
+      return report;
+    }
+    const sig = options.signal !== undefined ? { signal: options.signal } : {};
+    if (options.noPush !== true) {
+      report.push = await pushBundle(path, { registry: options.registry, ...(options.connection !== undefined ? { connection: options.connection } : {}), onEvent, ...sig });
+    }
+    if (options.renderOnly !== undefined) {
+      report.files = await writeRendered(options.renderOnly, rendered.objects);
+      report.objects = rendered.objects.map((o) => ({ id: objectId(o), action: 'rendered' }));
+      return report;
+    }
+    if (options.cluster === undefined) throw new AirbundleError('USAGE', 'deploy needs a cluster (--kubeconfig) unless --render-only or --dry-run');
+    const streams = (rendered.deploy.volumes ?? [])
+      .filter((v) => v.transport === 'stream')
+      .map((v) => ({
+        claim: v.name,
+        loader: streamLoader(volumePlans.get(v.name)!),
+        image: new ImageMap(reader.manifest.artifacts, options.registry).resolve(
+          rendered.deploy.loaderImage ?? (() => {
+            throw new AirbundleError('MANIFEST_INVALID', `deploy volume ${v.name} is filled through a loader pod, which needs deploy.loaderImage`);
+          })(),
+          'deploy.loaderImage',
+        ),
+      }));
+    onEvent({ type: 'phase-start', phase: 'apply', title: `Apply ${rendered.objects.length} objects to namespace ${rendered.namespace}` });
+    report.objects = await applyToCluster(options.cluster, rendered.objects, { bundle: reader.manifest.name, namespace: rendered.namespace, streams, onEvent, ...sig });
+    onEvent({ type: 'phase-end', phase: 'apply', title: `Apply ${rendered.objects.length} objects to namespace ${rendered.namespace}` });
+    return report;
   } finally {
     await reader.close();
   }
-  const report: DeployReport = { namespace: rendered.namespace, ...(signedBy !== undefined ? { signedBy } : {}), objects: [], dryRun: options.dryRun === true };
-  if (options.dryRun === true) {
-    report.objects = rendered.objects.map((o) => ({ id: objectId(o), action: 'would apply' }));
-    return report;
-  }
-  if (options.noPush !== true) {
-    report.push = await pushBundle(path, { registry: options.registry, ...(options.connection !== undefined ? { connection: options.connection } : {}), onEvent, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
-  }
-  if (options.renderOnly !== undefined) {
-    report.files = await writeRendered(options.renderOnly, rendered.objects);
-    report.objects = rendered.objects.map((o) => ({ id: objectId(o), action: 'rendered' }));
-    return report;
-  }
-  if (options.cluster === undefined) throw new Error('deployBundle: a cluster is needed unless renderOnly or dryRun');
-  onEvent({ type: 'phase-start', phase: 'apply', title: `Apply ${rendered.objects.length} objects to namespace ${rendered.namespace}` });
-  report.objects = await options.cluster.apply(rendered.objects, { onEvent, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
-  onEvent({ type: 'phase-end', phase: 'apply', title: `Apply ${rendered.objects.length} objects to namespace ${rendered.namespace}` });
-  onEvent({ type: 'phase-start', phase: 'wait', title: 'Wait for readiness' });
-  await options.cluster.waitReady(rendered.objects, { onEvent, ...(options.signal !== undefined ? { signal: options.signal } : {}) });
-  onEvent({ type: 'phase-end', phase: 'wait', title: 'Wait for readiness' });
-  return report;
 }

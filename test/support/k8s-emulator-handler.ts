@@ -99,6 +99,11 @@ export class K8sEmulator {
     this.#deny.push(rule);
   }
 
+  /** allowAll drops every deny rule. */
+  allowAll(): void {
+    this.#deny.length = 0;
+  }
+
   /** object returns a copy of a stored object, or undefined. */
   object(apiVersion: string, kind: string, namespace: string | undefined, name: string): Obj | undefined {
     const def = this.#resources.find((d) => groupVersion(d) === apiVersion && d.kind === kind);

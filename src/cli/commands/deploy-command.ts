@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { AirbundleError } from '../../errors.js';
 import { deployBundle } from '../../deploy/deploy.js';
 import { parseSets, readValuesFile } from '../../deploy/values.js';
 import { loadTrustedKeys } from '../keys.js';
@@ -42,9 +41,9 @@ export function registerDeploy(program: Command): void {
     const values = { ...(opts.values !== undefined ? await readValuesFile(opts.values) : {}), ...parseSets(opts.set) };
     const keys = await loadTrustedKeys(opts.key);
     const connection = await registryOptionsFrom(opts);
-    if (opts.renderOnly === undefined && opts.dryRun !== true) {
-      throw new AirbundleError('USAGE', 'applying to a cluster is not available in this build yet: use --render-only DIR (GitOps) or --dry-run');
-    }
+    // The Kubernetes client costs most of a second to load: only when a cluster is really used.
+    const cluster =
+      opts.renderOnly === undefined && opts.dryRun !== true ? (await import('../../k8s/connect.js')).connectCluster(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}) : undefined;
     const mode = outputMode(opts.json === true);
     const report = await runWithProgress(mode, `Deploy ${path}`, (onEvent) =>
       deployBundle(path, {
@@ -57,6 +56,7 @@ export function registerDeploy(program: Command): void {
         ...(opts.renderOnly !== undefined ? { renderOnly: opts.renderOnly } : {}),
         noPush: opts.push === false,
         dryRun: opts.dryRun === true,
+        ...(cluster !== undefined ? { cluster } : {}),
         onEvent,
       }),
     );
@@ -67,5 +67,6 @@ export function registerDeploy(program: Command): void {
     if (report.signedBy !== undefined) printLine(`Signature verified (key ${report.signedBy.slice(0, 16)})`);
     for (const o of report.objects) printLine(`  ${o.action.padEnd(12)} ${o.id}`);
     if (report.files !== undefined) printLine(`Wrote ${report.files.length} manifests to ${opts.renderOnly}`);
+    else if (!report.dryRun) printLine(`Deployed to namespace ${report.namespace}: ${report.objects.filter((o) => o.action !== 'unchanged').length} objects changed, ${report.objects.filter((o) => o.action === 'unchanged').length} unchanged`);
   });
 }
