@@ -7,6 +7,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { AirbundleError, errorMessage } from '../errors.js';
 import { formatRef, isRecord, type ObjectRef } from './object.js';
+import { TLS_TRUST_CODES } from '../util/network-errors.js';
 
 /** KubeStatus is the `Status` kind the API server sends with every error. */
 export interface KubeStatus {
@@ -38,17 +39,6 @@ export interface FieldConflict {
   manager: string;
   field: string;
 }
-
-const TLS_TRUST_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** parseStatus reads a `Status` from an error body (JSON text or an already parsed object). */
 export function parseStatus(body: unknown): KubeStatus | undefined {

@@ -5,17 +5,7 @@
  */
 import { AirbundleError, errorMessage } from '../errors.js';
 import { retryableNetworkError, transientDetails } from './retry.js';
-
-const TLS_TRUST_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
+import { TLS_TRUST_CODES } from '../util/network-errors.js';
 
 /** hostPort names a URL's endpoint with its port, as users type it in flags. */
 export function hostPort(url: URL): string {

@@ -1,4 +1,5 @@
 import { AirbundleError } from '../errors.js';
+import type { ImageEntry as ImageSpecEntry, ModelEntry } from '../schema/generated/bundle-spec.js';
 import { resolveHfModel } from './hf/hf-source.js';
 import { resolveHttpModel } from './http/http-source.js';
 import { resolveFileModel } from './local/file-source.js';
@@ -7,23 +8,7 @@ import { resolveOllamaModel } from './ollama/ollama-source.js';
 import { resolveRegistryArtifact } from './registry/registry-source.js';
 import type { ResolvedArtifact, SourceContext } from './source.js';
 
-/** ModelEntry is a model as the spec lists it. */
-export interface ModelEntry {
-  name: string;
-  source: string;
-  tag?: string;
-  sha256?: string;
-  include?: string[];
-  exclude?: string[];
-  format?: string;
-}
-
-/** ImageSpecEntry is an image as the spec lists it. */
-export interface ImageSpecEntry {
-  source: string;
-  name?: string;
-  platforms?: string[];
-}
+export type { ImageEntry as ImageSpecEntry, ModelEntry } from '../schema/generated/bundle-spec.js';
 
 /** schemeOf returns the scheme of a source string (`file`, `https`, `oci-layout`, …) or '' for a bare reference. */
 export function schemeOf(source: string): string {

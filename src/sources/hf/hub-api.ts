@@ -6,13 +6,14 @@
  * (5xx, 408, 429, resets) are retried by the one retry loop of the code base (oci/retry.ts).
  * Reference: huggingface_hub `hf_api.py` (`model_info`, `list_repo_tree`), `utils/_pagination.py` (v1.x).
  */
-import { AirbundleError, errorMessage, isAirbundleError } from '../../errors.js';
+import { AirbundleError, isAirbundleError } from '../../errors.js';
 import { RetryPolicy, retryableNetworkError, transientDetails, withRetry } from '../../oci/retry.js';
 import type { ProgressSink } from '../../progress/events.js';
 import { VERSION } from '../../version.js';
 import { fetchFollowingRedirects } from '../http/follow-redirects.js';
 import { hubError, refusalOf, type HubTarget } from './hub-errors.js';
 import { parseTreePage, type HubFile } from './tree-entry.js';
+import { rootMessage, socketCode } from '../../util/network-errors.js';
 
 /** Largest JSON answer read (a tree page of 1000 entries is well under 1 MiB). */
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
@@ -159,19 +160,3 @@ async function readText(res: Response, url: string): Promise<string> {
   return res.text();
 }
 
-/** socketCode digs the socket error code out of undici's `TypeError('fetch failed', { cause })` wrapping. */
-function socketCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let depth = 0; depth < 5 && e instanceof Error; depth += 1) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = e instanceof AggregateError && e.errors.length > 0 ? e.errors[0] : e.cause;
-  }
-  return undefined;
-}
-
-function rootMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return errorMessage(e);
-}

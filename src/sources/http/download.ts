@@ -36,6 +36,7 @@ import { AirbundleError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { VERSION } from '../../version.js';
 import { fetchFollowingRedirects, type Followed } from './follow-redirects.js';
+import { rootMessage, socketCode } from '../../util/network-errors.js';
 
 /** Most bytes asked for in one GET when the size is known: 10 GiB, well under the 50 GB CDNs allow. */
 export const MAX_GET_BYTES = 10 * 1024 ** 3;
@@ -306,7 +307,7 @@ async function send(opts: DownloadOptions, headers: Record<string, string>): Pro
   } catch (err) {
     if (opts.signal?.aborted === true || err instanceof AirbundleError) throw err;
     const failure = unreachable(opts, 'cannot connect', err);
-    const code = networkCode(err);
+    const code = socketCode(err);
     if (code !== undefined && TRANSIENT_CODES.has(code)) throw new TransientFailure(failure);
     throw failure;
   }
@@ -326,7 +327,7 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 function unreachable(opts: DownloadOptions, what: string, err: unknown): AirbundleError {
-  const code = networkCode(err);
+  const code = socketCode(err);
   const detail = err === undefined ? '' : `: ${rootMessage(err)}`;
   return new AirbundleError('SOURCE_UNREACHABLE', `${opts.label}: ${opts.url}: ${what}${detail}`, {
     cause: err,
@@ -349,23 +350,6 @@ function statusError(opts: DownloadOptions, res: Response, servedBy: string): Ai
     ...(hint !== undefined ? { hint } : {}),
     details: { url: opts.url, status: res.status, ...(redirected !== '' ? { servedBy } : {}) },
   });
-}
-
-/** networkCode digs the socket error code out of undici's `TypeError('fetch failed', { cause })` wrapping. */
-function networkCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let depth = 0; depth < 5 && e instanceof Error; depth += 1) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = e instanceof AggregateError && e.errors.length > 0 ? e.errors[0] : e.cause;
-  }
-  return undefined;
-}
-
-function rootMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
 }
 
 async function discardBody(res: Response): Promise<void> {
