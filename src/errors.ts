@@ -64,6 +64,10 @@ export type ErrorCode =
   | 'K8S_FAILED'
   | 'K8S_EXEC'
   | 'K8S_ERROR'
+  // Zarf packages and definitions (zarf-compat)
+  | 'ZARF_DEFINITION_INVALID'
+  | 'ZARF_IMPORT_FAILED'
+  | 'ZARF_PACKAGE_CORRUPT'
   // targets
   | 'TARGET_WRITE'
   | 'ABORTED'

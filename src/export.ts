@@ -1,6 +1,6 @@
+import { checkedGraphs } from './bundle/artifact-graph.js';
 import { BundleReader } from './bundle/reader.js';
 import { copyGraph } from './content/copy-graph.js';
-import { parseDigest } from './content/digest.js';
 import { LayoutStore } from './content/layout-store.js';
 import { noProgress, type ProgressSink } from './progress/events.js';
 
@@ -21,13 +21,14 @@ export async function exportBundle(path: string, layoutDir: string, options: { o
   const onEvent = options.onEvent ?? noProgress;
   const reader = await BundleReader.open(path);
   try {
+    // Checked before the layout is created: a bundle that could only be exported in part writes nothing.
+    const graphs = await checkedGraphs(reader, reader.manifest.artifacts, options.signal);
     const store = await LayoutStore.open(layoutDir, { create: true });
     const total = reader.manifest.blobs.reduce((n, b) => n + b.size, 0);
     onEvent({ type: 'phase-start', phase: 'export', title: `Export to ${layoutDir}`, total });
     let done = 0;
     const out: ExportedRef[] = [];
-    for (const a of reader.manifest.artifacts) {
-      const root = { ...a.root, digest: parseDigest(a.root.digest) };
+    for (const { artifact: a, root } of graphs) {
       await copyGraph(reader, store, root, {
         signal: options.signal,
         onBytes: (_desc, n) => {
@@ -36,7 +37,7 @@ export async function exportBundle(path: string, layoutDir: string, options: { o
         },
         onSkipped: (desc) => onEvent({ type: 'item-end', phase: 'export', item: desc.digest, skipped: true }),
       });
-      const { annotations: _drop, ...plain } = root;
+      const { annotations: _drop, ...plain } = { ...a.root, digest: root.digest };
       await store.tag(plain, a.ref);
       out.push({ ref: a.ref, kind: a.kind, digest: a.root.digest, mediaType: a.root.mediaType });
     }

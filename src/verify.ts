@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { walkArtifact, type ArtifactGraph } from './bundle/artifact-graph.js';
 import { BundleReader, type PhysicalLocation } from './bundle/reader.js';
 import { ANNOTATION_REF_NAME } from './bundle/layout.js';
-import { walkGraph } from './content/graph.js';
 import { createLimiter } from './content/copy-graph.js';
 import type { Descriptor } from './content/descriptor.js';
 import { parseDigest, sha256Digest } from './content/digest.js';
@@ -51,8 +51,9 @@ export interface VerifyOptions {
 
 /**
  * verifyBundle checks a bundle offline: the signature (when keys are given or the bundle is signed), that
- * index.json agrees with bundle.json, that every listed blob is present, and the sha256 of every chunk of every
- * blob. It reports every problem found rather than stopping at the first. Unreadable input throws.
+ * index.json agrees with bundle.json, that every listed blob is present, that every descriptor of every
+ * artifact's graph points at a blob the bundle holds and lists, and the sha256 of every chunk of every blob.
+ * It reports every problem found rather than stopping at the first. Unreadable input throws.
  */
 export async function verifyBundle(path: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const onEvent = options.onEvent ?? noProgress;
@@ -64,7 +65,13 @@ export async function verifyBundle(path: string, options: VerifyOptions = {}): P
     for (const name of reader.volumes?.damaged ?? []) {
       problems.push({ code: 'VOLUME_MISMATCH', message: `volume ${name}: its first 64 KiB differ from the parts list (damaged, or from another bundle)`, location: { file: name, offset: 0 } });
     }
-    const { chunks, bytes } = await checkBlobs(reader, options, onEvent, problems);
+    const graphs = await Promise.all(reader.manifest.artifacts.map((a) => walkArtifact(reader, a, options.signal)));
+    const { chunks, bytes } = await checkBlobs(reader, blobOwners(graphs), options, onEvent, problems);
+    // What the graphs found that the blob checks did not already say (a dangling descriptor, a manifest too big).
+    const said = new Set(problems.map((p) => `${p.code} ${p.blob ?? ''}`));
+    for (const g of graphs) {
+      for (const p of g.problems) if (!said.has(`${p.code} ${p.blob}`)) problems.push({ code: p.code, message: p.message, artifact: p.artifact, blob: p.blob });
+    }
     return {
       path,
       form: reader.form,
@@ -157,14 +164,18 @@ interface ChunkTask {
   chunked: boolean;
 }
 
-async function checkBlobs(reader: BundleReader, options: VerifyOptions, onEvent: ProgressSink, problems: VerifyProblem[]) {
+async function checkBlobs(reader: BundleReader, owners: Map<string, string>, options: VerifyOptions, onEvent: ProgressSink, problems: VerifyProblem[]) {
   const manifest = reader.manifest;
-  const owners = await blobOwners(reader);
   const tasks: ChunkTask[] = [];
   for (const blob of manifest.blobs) {
     const desc: Descriptor = { mediaType: blob.mediaType, digest: parseDigest(blob.digest), size: blob.size };
-    if (!(await reader.exists(desc))) {
-      problems.push({ code: 'BLOB_NOT_FOUND', blob: blob.digest, artifact: owners.get(blob.digest), message: `blob ${blob.digest} (${blob.mediaType}) listed in bundle.json is missing or has the wrong size` });
+    const stored = await reader.storedSize(desc);
+    if (stored === undefined) {
+      problems.push({ code: 'BLOB_NOT_FOUND', blob: blob.digest, artifact: owners.get(blob.digest), message: `blob ${blob.digest} (${blob.mediaType}) listed in bundle.json is missing` });
+      continue;
+    }
+    if (stored !== blob.size) {
+      problems.push({ code: 'SIZE_MISMATCH', blob: blob.digest, artifact: owners.get(blob.digest), message: `blob ${blob.digest} (${blob.mediaType}) has ${stored} bytes in the bundle, bundle.json lists ${blob.size}` });
       continue;
     }
     const chunks = blob.chunks ?? [];
@@ -231,18 +242,14 @@ function problemFor(reader: BundleReader, task: ChunkTask, owners: Map<string, s
 }
 
 /** blobOwners maps each blob digest to the names of the artifacts whose graph holds it. */
-async function blobOwners(reader: BundleReader): Promise<Map<string, string>> {
+function blobOwners(graphs: ArtifactGraph[]): Map<string, string> {
   const owners = new Map<string, string>();
-  const add = (digest: string, name: string): void => {
-    const prev = owners.get(digest);
-    if (prev === undefined) owners.set(digest, name);
-    else if (!prev.split(', ').includes(name)) owners.set(digest, `${prev}, ${name}`);
-  };
-  for (const a of reader.manifest.artifacts) {
-    add(a.root.digest, a.name);
-    // A damaged manifest is reported by the chunk checks; here it only leaves its children unnamed.
-    const nodes = await walkGraph(reader, { ...a.root, digest: parseDigest(a.root.digest) }).catch(() => []);
-    for (const node of nodes) add(node.digest, a.name);
+  for (const g of graphs) {
+    for (const digest of [g.root.digest, ...g.nodes.map((n) => n.digest), ...g.problems.map((p) => p.blob)]) {
+      const prev = owners.get(digest);
+      if (prev === undefined) owners.set(digest, g.artifact.name);
+      else if (!prev.split(', ').includes(g.artifact.name)) owners.set(digest, `${prev}, ${g.artifact.name}`);
+    }
   }
   return owners;
 }

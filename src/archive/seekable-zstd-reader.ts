@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
-import { decompress } from 'zstd-napi';
 import { AirbundleError, errorMessage } from '../errors.js';
+import { BoundedDecompressor } from './bounded-decompress.js';
 import { checkRange } from './file-reader.js';
 import type { RandomAccessReader, StreamOptions } from './random-access.js';
 import { FOOTER_SIZE, SEEKABLE_MAGIC, SEEK_TABLE_MAGIC, SKIPPABLE_HEADER_SIZE, ZSTD_MAGIC } from './seekable-zstd-format.js';
@@ -19,6 +19,11 @@ export interface FrameInfo {
 
 /** How many decompressed frames to keep (headers of neighbouring small entries share frames). */
 const FRAME_CACHE = 4;
+/**
+ * Largest decompressed frame accepted (64 MiB; our writer makes 4 MiB frames). A frame is held whole in memory
+ * while it is read, so a seek table claiming more is refused rather than trusted.
+ */
+export const MAX_FRAME_SIZE = 64 * 1024 * 1024;
 
 /**
  * SeekableZstdReader is the decompressed view of a seekable zstd file: any range is served by decompressing
@@ -29,6 +34,7 @@ export class SeekableZstdReader implements RandomAccessReader {
   readonly frames: FrameInfo[];
   readonly #under: RandomAccessReader;
   readonly #cache = new Map<number, Buffer>();
+  readonly #decompressor = new BoundedDecompressor();
 
   constructor(under: RandomAccessReader, frames: FrameInfo[]) {
     this.#under = under;
@@ -56,11 +62,10 @@ export class SeekableZstdReader implements RandomAccessReader {
     const raw = await this.#under.read(info.compressedOffset, info.compressedSize);
     let out: Buffer;
     try {
-      out = decompress(raw);
+      out = this.#decompressor.decompress(raw, info.decompressedSize);
     } catch (err) {
       throw frameError(info, errorMessage(err));
     }
-    if (out.length !== info.decompressedSize) throw frameError(info, `it holds ${out.length} bytes, the seek table says ${info.decompressedSize}`);
     if (cache) {
       this.#cache.set(info.index, out);
       if (this.#cache.size > FRAME_CACHE) this.#cache.delete(this.#cache.keys().next().value as number);
@@ -129,6 +134,7 @@ export async function openSeekableZstdReader(under: RandomAccessReader): Promise
   for (let i = 0; i < count; i++) {
     const compressedSize = table.readUInt32LE(i * entrySize);
     const decompressedSize = table.readUInt32LE(i * entrySize + 4);
+    if (decompressedSize > MAX_FRAME_SIZE) throw bad(`frame ${i} claims ${decompressedSize} bytes, over the ${MAX_FRAME_SIZE / 1024 / 1024} MiB limit for one frame`);
     frames.push({ index: i, compressedOffset: c, compressedSize, decompressedOffset: d, decompressedSize });
     c += compressedSize;
     d += decompressedSize;

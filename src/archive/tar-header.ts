@@ -9,6 +9,8 @@ export interface TarHeader {
   size: number;
   /** '0' regular file, '5' directory, 'x' PAX, 'g' global PAX, 'L' GNU long name, … */
   type: string;
+  /** Target of a hard link ('1') or symbolic link ('2'); empty for other entries. */
+  linkName: string;
 }
 
 /** padded returns `size` rounded up to a whole number of tar blocks. */
@@ -39,12 +41,12 @@ export function decodeHeader(block: Buffer, offset: number): TarHeader {
   const type = String.fromCharCode(block[156] || 0x30);
   const magic = block.subarray(257, 263).toString('latin1');
   const prefix = magic.startsWith('ustar') ? cString(block.subarray(345, 500)) : '';
-  return { name: prefix !== '' ? `${prefix}/${name}` : name, size: parseNumeric(block.subarray(124, 136), offset), type };
+  return { name: prefix !== '' ? `${prefix}/${name}` : name, size: parseNumeric(block.subarray(124, 136), offset), type, linkName: cString(block.subarray(157, 257)) };
 }
 
-/** parsePax reads `path` and `size` from a PAX extended header body. */
-export function parsePax(body: Buffer): { path?: string; size?: number } {
-  const out: { path?: string; size?: number } = {};
+/** parsePax reads `path`, `linkpath` and `size` from a PAX extended header body. */
+export function parsePax(body: Buffer): { path?: string; linkPath?: string; size?: number } {
+  const out: { path?: string; linkPath?: string; size?: number } = {};
   let pos = 0;
   while (pos < body.length) {
     const space = body.indexOf(0x20, pos);
@@ -56,6 +58,7 @@ export function parsePax(body: Buffer): { path?: string; size?: number } {
     const key = record.slice(0, eq);
     const value = record.slice(eq + 1);
     if (key === 'path') out.path = value;
+    if (key === 'linkpath') out.linkPath = value;
     if (key === 'size') out.size = Number(value);
     pos += len;
   }

@@ -76,6 +76,24 @@ export function buildIndex(artifacts: Artifact[]): Buffer {
   return Buffer.from(canonicalJson({ schemaVersion: 2, mediaType: MT_OCI_INDEX, manifests }));
 }
 
+/**
+ * blobTableProblems checks what the schema cannot: each blob is listed once, and a blob with chunk digests has
+ * exactly one per chunk of `chunkSize` (fewer would leave bytes that verify never hashes). Pure; one line each.
+ */
+export function blobTableProblems(manifest: BundleManifest): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  manifest.blobs.forEach((b, i) => {
+    if (seen.has(b.digest)) problems.push(`blobs[${i}] lists ${b.digest} a second time`);
+    seen.add(b.digest);
+    const want = Math.ceil(b.size / manifest.chunkSize);
+    if (b.chunks !== undefined && b.chunks.length !== want) {
+      problems.push(`blobs[${i}] (${b.digest}, ${b.size} bytes) has ${b.chunks.length} chunk digests, ${want} expected for ${manifest.chunkSize}-byte chunks`);
+    }
+  });
+  return problems;
+}
+
 /** blobOrder puts metadata (manifests, configs: small JSON) before large blobs, each group by digest. */
 export function blobOrder(blobs: BlobEntry[]): BlobEntry[] {
   const isMeta = (b: BlobEntry): boolean => b.mediaType.endsWith('+json') || b.mediaType.endsWith('.json');

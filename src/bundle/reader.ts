@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { openFileReader } from '../archive/file-reader.js';
 import type { RandomAccessReader } from '../archive/random-access.js';
@@ -12,7 +12,7 @@ import type { FetchOptions, ReadOnlyStorage } from '../content/storage.js';
 import { AirbundleError, errorMessage } from '../errors.js';
 import { validateBundleManifest } from '../schema/validate.js';
 import { BLOBS_DIR, BUNDLE_MANIFEST_FILE, BUNDLE_SIGNATURE_FILE, INDEX_FILE, OCI_LAYOUT_FILE, PARTS_SUFFIX } from './layout.js';
-import type { BundleManifest } from './manifest.js';
+import { blobTableProblems, type BundleManifest } from './manifest.js';
 import type { BundleForm } from './writer.js';
 
 /** Where an entry's body sits in the (uncompressed) tar stream. */
@@ -111,6 +111,15 @@ export class BundleReader implements ReadOnlyStorage {
 
   static async #openArchive(path: string, volumes: OpenedVolumes | undefined): Promise<BundleReader> {
     const raw = volumes?.reader ?? (await openFileReader(path));
+    try {
+      return await BundleReader.#readArchive(path, raw, volumes);
+    } catch (err) {
+      await raw.close();
+      throw err;
+    }
+  }
+
+  static async #readArchive(path: string, raw: RandomAccessReader, volumes: OpenedVolumes | undefined): Promise<BundleReader> {
     const kind = await sniffFormat(raw);
     let tar: RandomAccessReader;
     let zstd: SeekableZstdReader | undefined;
@@ -120,15 +129,15 @@ export class BundleReader implements ReadOnlyStorage {
     } else if (kind === 'tar') {
       tar = raw;
     } else {
-      await raw.close();
       throw new AirbundleError('BUNDLE_UNREADABLE', kind === 'zstd'
-        ? `${path} is zstd-compressed but not in the seekable format, so blobs cannot be read in place`
+        ? `${path} is zstd-compressed but has no seek table at its end: it is a plain (not seekable) .zst, or it was cut short${volumes !== undefined ? ' (check the last volume)' : ''}`
         : `${path} is neither a tar nor a seekable .tar.zst bundle`, {
-        hint: kind === 'zstd' ? 'decompress it (zstd -d) and open the .tar, or rebuild it with bundle build --out x.tar.zst' : 'give a bundle directory, .tar, .tar.zst, first volume or .parts.json',
+        hint: kind === 'zstd'
+          ? 'if it was copied, copy it again in full; a plain .zst: decompress it (zstd -d) and open the .tar, or rebuild it with bundle build --out x.tar.zst'
+          : 'give a bundle directory, .tar, .tar.zst, first volume or .parts.json',
       });
     }
-    const entries = new Map<string, EntryLocation>();
-    for await (const e of walkTar(tar)) entries.set(e.name.replace(/^\.\//, ''), { dataOffset: e.dataOffset, size: e.size });
+    const entries = await listEntries(tar, path);
     const readEntry = async (name: string): Promise<Buffer | undefined> => {
       const loc = entries.get(name);
       return loc === undefined ? undefined : tar.read(loc.dataOffset, loc.size);
@@ -172,6 +181,15 @@ export class BundleReader implements ReadOnlyStorage {
     return this.#tar!.stream(loc.dataOffset + offset, desc.size - offset, { signal: options.signal });
   }
 
+  /** storedSize is how many bytes the bundle holds for a blob, or undefined when it holds none. */
+  async storedSize(desc: Pick<Descriptor, 'digest'>): Promise<number | undefined> {
+    if (this.#dir !== undefined) {
+      const st = await stat(this.#dir.blobPath(desc)).catch(() => undefined);
+      return st?.isFile() === true ? st.size : undefined;
+    }
+    return this.#entries.get(blobEntryName(desc))?.size;
+  }
+
   /** readRange reads `length` bytes of a blob at `offset` in one piece (for chunk verification). */
   readRangeStream(desc: Descriptor, offset: number, length: number, signal?: AbortSignal): Promise<Readable> | Readable {
     if (this.#dir !== undefined) return this.#dir.fetch(desc, { offset, signal });
@@ -208,6 +226,27 @@ export class BundleReader implements ReadOnlyStorage {
   }
 }
 
+/**
+ * listEntries maps each regular file of the tar, by its normalised name, to where its body is. A name seen twice
+ * is refused: `tar -x` keeps the last copy, another tool the first, so which bytes are "the" bundle.json or blob
+ * would depend on the tool.
+ */
+async function listEntries(tar: RandomAccessReader, path: string): Promise<Map<string, EntryLocation>> {
+  const entries = new Map<string, EntryLocation & { headerOffset: number }>();
+  for await (const e of walkTar(tar)) {
+    const name = posix.normalize(e.name);
+    const first = entries.get(name);
+    if (first !== undefined) {
+      throw new AirbundleError('ARCHIVE_CORRUPT', `${path} holds the entry ${name} twice (headers at offsets ${first.headerOffset} and ${e.headerOffset}): the archive is hostile or damaged`, {
+        hint: 'get the bundle again from its publisher; do not extract this file',
+        details: { entry: name, offsets: [first.headerOffset, e.headerOffset] },
+      });
+    }
+    entries.set(name, { dataOffset: e.dataOffset, size: e.size, headerOffset: e.headerOffset });
+  }
+  return entries;
+}
+
 function blobEntryName(desc: Pick<Descriptor, 'digest'>): string {
   return `${BLOBS_DIR}/${desc.digest.slice('sha256:'.length)}`;
 }
@@ -222,5 +261,11 @@ function parseManifest(bytes: Buffer, path: string): BundleManifest {
     });
   }
   validateBundleManifest(value);
+  const problems = blobTableProblems(value);
+  if (problems.length > 0) {
+    throw new AirbundleError('BUNDLE_CORRUPT', `${BUNDLE_MANIFEST_FILE} in ${path} has an inconsistent blob table: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`, {
+      hint: 'the bundle was written by another tool or edited by hand; get it again from its publisher',
+    });
+  }
   return value;
 }

@@ -11,6 +11,7 @@ import { registerServe } from './commands/serve-command.js';
 import { registerSign } from './commands/sign-command.js';
 import { registerVerify } from './commands/verify-command.js';
 import { ExitError, exitCodeFor } from './exit-error.js';
+import { registerZarf } from '../../zarf-compat/cli/zarf-command.js';
 
 /** createProgram builds the `bundle` command line. */
 export function createProgram(): Command {
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   registerPush(program);
   registerDeploy(program);
   registerServe(program);
+  registerZarf(program);
   return program;
 }
 

@@ -10,7 +10,8 @@ import { ImageMap } from './image-map.js';
 import { AirbundleError } from '../errors.js';
 import type { Cluster } from '../k8s/cluster.types.js';
 import { streamLoader } from '../materialize/pvc-loader.js';
-import { renderDeploy } from './render.js';
+import { planModelcars, pushModelcars, modelcarRequests, type ModelcarRef, type PlannedModelcar } from './modelcars.js';
+import { deploySection, renderDeploy } from './render.js';
 import { checkDeploySignature } from './signature-policy.js';
 import { findModel } from '../materialize/find-model.js';
 import type { MaterializePlan } from '../materialize/materialize-plan.js';
@@ -44,6 +45,8 @@ export interface DeployReport {
   namespace: string;
   signedBy?: string;
   push?: PushReport;
+  /** Modelcars built (and pushed, unless noPush), reused from the registry, or that a dry run would build. */
+  modelcars?: Array<Omit<PlannedModelcar, 'built'>>;
   objects: Array<{ id: string; action: string }>;
   files?: string[];
   dryRun: boolean;
@@ -67,22 +70,37 @@ export async function deployBundle(path: string, options: DeployOptions): Promis
       const model = findModel(reader.manifest, v.model, reader.displayName);
       volumePlans.set(v.name, await planMaterialization(reader, model, v.layout ?? 'hf-cache'));
     }
-    const rendered = renderDeploy(reader.manifest, {
-      registry: options.registry,
-      values,
-      volumePlans,
-      plainHttp: options.connection?.plainHttp === true,
-      ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
-      ...(creds !== undefined ? { credentials: creds } : {}),
-    });
+    const sig = options.signal !== undefined ? { signal: options.signal } : {};
+    const connection = options.connection !== undefined ? { connection: options.connection } : {};
+    const render = (refs: Map<string, ModelcarRef>) =>
+      renderDeploy(reader.manifest, {
+        registry: options.registry,
+        values,
+        volumePlans,
+        modelcars: refs,
+        plainHttp: options.connection?.plainHttp === true,
+        ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+        ...(creds !== undefined ? { credentials: creds } : {}),
+      });
+    // Modelcars take a pass over their model to learn their digest: render and validate by tag first, so a
+    // mistake in the deploy section is reported before that pass.
+    const requests = modelcarRequests(reader.manifest, deploySection(reader.manifest, values));
+    const planOptions = { registry: options.registry, ...connection, noPush: options.noPush === true, onEvent, ...sig };
+    let modelcars = await planModelcars(reader, requests, { ...planOptions, dryRun: true, onEvent: options.dryRun === true ? onEvent : noProgress });
+    let rendered = render(modelcars.refs);
+    if (requests.length > 0 && options.dryRun !== true) {
+      modelcars = await planModelcars(reader, requests, planOptions);
+      rendered = render(modelcars.refs);
+    }
     const report: DeployReport = { namespace: rendered.namespace, ...(signedBy !== undefined ? { signedBy } : {}), objects: [], dryRun: options.dryRun === true };
+    if (modelcars.planned.length > 0) report.modelcars = modelcars.planned.map(({ built: _built, ...p }) => p);
     if (options.dryRun === true) {
       report.objects = rendered.objects.map((o) => ({ id: objectId(o), action: 'would apply' }));
       return report;
     }
-    const sig = options.signal !== undefined ? { signal: options.signal } : {};
     if (options.noPush !== true) {
-      report.push = await pushBundle(path, { registry: options.registry, ...(options.connection !== undefined ? { connection: options.connection } : {}), onEvent, ...sig });
+      report.push = await pushBundle(path, { registry: options.registry, ...connection, onEvent, ...sig });
+      await pushModelcars(modelcars.planned, { registry: options.registry, ...connection, onEvent, ...sig });
     }
     if (options.renderOnly !== undefined) {
       report.files = await writeRendered(options.renderOnly, rendered.objects);

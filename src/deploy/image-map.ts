@@ -27,6 +27,11 @@ export class ImageMap {
     return this.#byName.get(name) ?? this.#byName.get(normalize(name) ?? '');
   }
 
+  /** artifact returns the artifact known by `name` (any of the names lookup accepts), or undefined. */
+  artifact(name: string): Artifact | undefined {
+    return findArtifact(this.#artifacts, name);
+  }
+
   /** resolve is lookup that fails with the names it knows, for messages. */
   resolve(name: string, where: string): string {
     const found = this.lookup(name);
@@ -36,6 +41,12 @@ export class ImageMap {
       hint: `add it under images: in bundle.yaml and rebuild (images in the bundle: ${known.join(', ') || 'none'})`,
     });
   }
+}
+
+/** findArtifact finds an artifact by any name it is known by (spec name, ref, source, short Docker name). Pure. */
+export function findArtifact(artifacts: Artifact[], name: string): Artifact | undefined {
+  const norm = normalize(name);
+  return artifacts.find((a) => namesOf(a).includes(name)) ?? (norm === undefined ? undefined : artifacts.find((a) => namesOf(a).includes(norm)));
 }
 
 function namesOf(a: Artifact): string[] {

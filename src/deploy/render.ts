@@ -10,6 +10,7 @@ import { substitute, type Values } from './values.js';
 import { validateObjects } from './validate-objects.js';
 import { basicAuthSecret, pullFillObjects } from './volume-fill.js';
 import type { MaterializePlan } from '../materialize/materialize-plan.js';
+import type { ModelcarRef } from './modelcars.js';
 
 /** RenderOptions for {@link renderDeploy}. */
 export interface RenderOptions {
@@ -23,6 +24,8 @@ export interface RenderOptions {
   plainHttp?: boolean;
   /** What each volume will hold, by volume name (from the bundle; see openMaterializePlan). */
   volumePlans?: Map<string, MaterializePlan>;
+  /** Modelcars built for the workloads that need one, by modelcarKey (see planModelcars). */
+  modelcars?: Map<string, ModelcarRef>;
 }
 
 /** Rendered is what deploy would apply, in apply order. */
@@ -41,8 +44,7 @@ const PULL_SECRET = 'airbundle-registry';
  * in-cluster registry by digest. Pure: the same bundle and options give the same objects. Validated before return.
  */
 export function renderDeploy(manifest: BundleManifest, options: RenderOptions): Rendered {
-  const spec = manifest.spec as unknown as BundleSpec;
-  const deploy = substituteDeep(spec.deploy ?? {}, options.values, 'deploy') as Deploy;
+  const deploy = deploySection(manifest, options.values);
   const namespace = options.namespace ?? deploy.namespace ?? 'airbundle';
   const images = new ImageMap(manifest.artifacts, options.registry);
   const ctx: GeneratorContext = {
@@ -51,8 +53,12 @@ export function renderDeploy(manifest: BundleManifest, options: RenderOptions): 
     registry: options.registry,
     images,
     models: manifest.artifacts.filter((a) => a.kind === 'model'),
+    artifacts: manifest.artifacts,
     volumes: deploy.volumes ?? [],
     ...(options.credentials !== undefined ? { pullSecret: PULL_SECRET } : {}),
+    ...(deploy.loaderImage !== undefined ? { loaderImage: deploy.loaderImage } : {}),
+    ...(options.modelcars !== undefined ? { modelcars: options.modelcars } : {}),
+    ...(options.volumePlans !== undefined ? { volumeDone: new Map([...options.volumePlans].map(([name, plan]) => [name, plan.done.toString('utf8').trim()])) } : {}),
   };
   const objects: KubeObject[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: managedLabels(manifest.name, 'namespace') } }];
   if (options.credentials !== undefined) objects.push(pullSecret(options.registry, options.credentials, ctx));
@@ -81,6 +87,12 @@ export function renderDeploy(manifest: BundleManifest, options: RenderOptions): 
   }
   validateObjects(objects);
   return { namespace, objects, deploy };
+}
+
+/** deploySection is the bundle's deploy section with `${VARS}` substituted (shipped manifest content aside). Pure. */
+export function deploySection(manifest: BundleManifest, values: Values): Deploy {
+  const spec = manifest.spec as unknown as BundleSpec;
+  return substituteDeep(spec.deploy ?? {}, values, 'deploy') as Deploy;
 }
 
 function volumeClaim(v: NonNullable<Deploy['volumes']>[number], manifest: BundleManifest, ctx: GeneratorContext): KubeObject {

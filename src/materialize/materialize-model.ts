@@ -1,3 +1,4 @@
+import { checkedGraphs } from '../bundle/artifact-graph.js';
 import { BundleReader } from '../bundle/reader.js';
 import { AirbundleError } from '../errors.js';
 import type { ProgressSink } from '../progress/events.js';
@@ -53,6 +54,8 @@ export async function openMaterializePlan(
   const reader = await BundleReader.open(bundlePath);
   try {
     const artifact = findModel(reader.manifest, options.model, reader.displayName);
+    // Every blob of the model is checked to be there before the target is created.
+    await checkedGraphs(reader, [artifact], options.signal);
     const plan = await planMaterialization(reader, artifact, options.layout, options);
     return { plan, close: () => reader.close() };
   } catch (err) {

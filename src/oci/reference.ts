@@ -6,6 +6,7 @@
  */
 import { isDigest, type Digest } from '../content/digest.js';
 import { AirbundleError } from '../errors.js';
+import { hasUserinfo, withoutUserinfo } from '../util/redact.js';
 
 /** Reference names one repository on one registry, and optionally a tag and/or a digest in it. */
 export interface Reference {
@@ -39,6 +40,11 @@ export function parseReference(input: string, options: ParseReferenceOptions = {
   let rest = input.trim();
   if (rest.startsWith('oci://')) rest = rest.slice('oci://'.length);
   if (rest === '') throw invalid(input, 'it is empty');
+  if (hasUserinfo(rest)) {
+    throw new AirbundleError('REFERENCE_INVALID', `invalid image reference "${withoutUserinfo(input)}": it carries credentials (user:password@)`, {
+      hint: 'remove them from the reference; pass --username with --password-stdin, or run docker login',
+    });
+  }
 
   let digest: Digest | undefined;
   const at = rest.lastIndexOf('@');

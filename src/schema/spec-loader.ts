@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { LineCounter, isMap, isPair, isScalar, parseDocument, type Document, type Node } from 'yaml';
 import { AirbundleError, type ErrorCode } from '../errors.js';
+import { hasUserinfo, withoutUserinfo } from '../util/redact.js';
 import { nearest } from './did-you-mean.js';
 import type { BundleSpec } from './generated/bundle-spec.js';
 import { specValidate } from './validate.js';
@@ -108,7 +109,17 @@ function problemFor(e: ErrorObject, place: Place): SpecProblem {
   return { ...place(path), field: fieldName(path), message };
 }
 
-/** semanticProblems checks what the schema cannot: unique names, pins in URLs, sizes. */
+/** What to say of a source carrying `user:password@`: the spec is copied into bundle.json, so it must hold no secret. */
+const CREDENTIALS_IN_SOURCE =
+  'carries credentials (user:password@), which would be copied into bundle.json; remove them: registries take --username with --password-stdin (or docker login), the Hub takes HF_TOKEN';
+
+/** The schemes a model source may use (sources/resolve.ts dispatches on them). */
+const MODEL_SCHEMES = ['hf', 'file', 'https', 'http', 'oci', 'ollama'];
+
+/**
+ * semanticProblems checks what the schema cannot: unique names, source schemes we can read (so a typo is found
+ * before anything is downloaded), pins in URLs, sizes.
+ */
 function semanticProblems(spec: BundleSpec, place: Place): SpecProblem[] {
   const out: SpecProblem[] = [];
   const seen = new Map<string, number>();
@@ -116,12 +127,31 @@ function semanticProblems(spec: BundleSpec, place: Place): SpecProblem[] {
     const prev = seen.get(m.name);
     if (prev !== undefined) out.push({ ...place(['models', i, 'name']), field: `models[${i}].name`, message: `"${m.name}" is already the name of models[${prev}]` });
     seen.set(m.name, i);
+    if (hasUserinfo(m.source)) out.push({ ...place(['models', i, 'source']), field: `models[${i}].source`, message: CREDENTIALS_IN_SOURCE });
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(m.source)?.[1];
+    if (scheme === undefined || !MODEL_SCHEMES.includes(scheme)) {
+      const shown = JSON.stringify(withoutUserinfo(m.source));
+      const what = scheme === undefined ? `${shown} has no scheme` : `the scheme "${scheme}:" of ${shown} is not one airbundle reads`;
+      out.push({ ...place(['models', i, 'source']), field: `models[${i}].source`, message: `${what}; use ${MODEL_SCHEMES.map((x) => `${x}://`).join(', ')}` });
+    }
     const pin = /#sha256=(.*)$/.exec(m.source)?.[1];
     if (pin !== undefined && !/^[a-f0-9]{64}$/.test(pin)) {
       out.push({ ...place(['models', i, 'source']), field: `models[${i}].source`, message: `the sha256 pin "${pin}" is not 64 lower-case hex digits` });
     }
     if (/^https?:/.test(m.source) && pin !== undefined && m.sha256 !== undefined && pin !== m.sha256) {
       out.push({ ...place(['models', i, 'sha256']), field: `models[${i}].sha256`, message: 'differs from the #sha256= pin in the source URL' });
+    }
+  });
+  (spec.images ?? []).forEach((img, i) => {
+    if (hasUserinfo(img.source)) out.push({ ...place(['images', i, 'source']), field: `images[${i}].source`, message: CREDENTIALS_IN_SOURCE });
+    // A bare reference has no "://" (registry.local:5000/x:1 is a host and port, not a scheme).
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(img.source)?.[1];
+    if (scheme !== undefined && scheme !== 'oci') {
+      out.push({
+        ...place(['images', i, 'source']),
+        field: `images[${i}].source`,
+        message: `the scheme "${scheme}://" of ${JSON.stringify(withoutUserinfo(img.source))} is not one airbundle reads; use an image reference (registry/repo:tag), oci://HOST/REPO:TAG or oci-layout:PATH:TAG`,
+      });
     }
   });
   const chunk = spec.options?.chunkSize;

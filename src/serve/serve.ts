@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkedGraphs } from '../bundle/artifact-graph.js';
 import { BundleReader } from '../bundle/reader.js';
 import { ANNOTATION_REF_NAME, BUNDLE_MANIFEST_FILE } from '../bundle/layout.js';
 import { parseDigest } from '../content/digest.js';
@@ -61,6 +62,11 @@ async function openServable(path: string) {
     return { storage: store as ReadOnlyStorage, artifacts, close: async () => undefined };
   }
   const reader = await BundleReader.open(path);
+  // A bundle that cannot serve every blob of its artifacts is refused before it is served in part.
+  await checkedGraphs(reader, reader.manifest.artifacts).catch(async (err: unknown) => {
+    await reader.close();
+    throw err;
+  });
   const artifacts = reader.manifest.artifacts.map((a) => ({ ref: a.ref, root: { mediaType: a.root.mediaType, digest: parseDigest(a.root.digest), size: a.root.size } }));
   return { storage: reader as ReadOnlyStorage, artifacts, close: () => reader.close() };
 }

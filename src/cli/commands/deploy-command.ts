@@ -4,9 +4,11 @@ import { parseSets, readValuesFile } from '../../deploy/values.js';
 import { loadTrustedKeys } from '../keys.js';
 import { printJson, printLine } from '../output.js';
 import { addRegistryFlags, registryOptionsFrom, type RegistryFlags } from '../registry-options.js';
+import { foreignPackageHandler } from '../package-handlers.js';
 import { outputMode, runWithProgress } from '../reporter.js';
 
-interface DeployFlags extends RegistryFlags {
+/** DeployFlags are the parsed flags of `bundle deploy`. */
+export interface DeployFlags extends RegistryFlags {
   registry: string;
   namespace?: string;
   key: string[];
@@ -25,7 +27,7 @@ export function registerDeploy(program: Command): void {
   const cmd = program
     .command('deploy')
     .description('verify, push to the in-cluster registry, fill model volumes, and apply the workloads of a bundle')
-    .argument('<path>', 'bundle: directory, .tar, .tar.zst, first volume or .parts.json')
+    .argument('<path>', 'bundle: directory, .tar, .tar.zst, first volume or .parts.json; or a Zarf package (.tar.zst, .tar, .part000)')
     .requiredOption('-r, --registry <host>', 'in-cluster registry: HOST[:PORT][/PREFIX], as the cluster nodes reach it')
     .option('-n, --namespace <ns>', 'namespace (default: deploy.namespace of the bundle, else airbundle)')
     .option('-k, --key <pub>', 'trusted publisher key; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
@@ -38,6 +40,8 @@ export function registerDeploy(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)')
     .option('--json', 'print the report as JSON');
   addRegistryFlags(cmd).action(async (path: string, opts: DeployFlags) => {
+    const foreign = await foreignPackageHandler(path);
+    if (foreign !== undefined) return foreign.deploy(path, opts);
     const values = { ...(opts.values !== undefined ? await readValuesFile(opts.values) : {}), ...parseSets(opts.set) };
     const keys = await loadTrustedKeys(opts.key);
     const connection = await registryOptionsFrom(opts);

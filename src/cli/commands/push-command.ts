@@ -3,19 +3,29 @@ import { ensureHarborProjects } from '../../targets/registry/harbor-projects.js'
 import { pushBundle } from '../../targets/registry/push-bundle.js';
 import { formatBytes } from '../../util/bytes.js';
 import { printJson, printLine, table } from '../output.js';
+import { foreignPackageHandler } from '../package-handlers.js';
 import { addRegistryFlags, registryOptionsFrom, type RegistryFlags } from '../registry-options.js';
 import { outputMode, runWithProgress } from '../reporter.js';
+
+/** PushFlags are the parsed flags of `bundle push`. */
+export interface PushFlags extends RegistryFlags {
+  registry: string;
+  concurrency: string;
+  json?: boolean;
+}
 
 /** registerPush adds `bundle push BUNDLE --registry HOST[:PORT][/PREFIX]`. */
 export function registerPush(program: Command): void {
   const cmd = program
     .command('push')
     .description('stream every artifact of a bundle into a registry (Zot, Harbor, distribution), digests unchanged')
-    .argument('<path>', 'bundle: directory, .tar, .tar.zst, first volume or .parts.json')
+    .argument('<path>', 'bundle: directory, .tar, .tar.zst, first volume or .parts.json; or a Zarf package (.tar.zst, .tar, .part000)')
     .requiredOption('-r, --registry <host>', 'target: HOST[:PORT][/PREFIX]')
     .option('-j, --concurrency <n>', 'blobs in flight at once', '4')
     .option('--json', 'print every pushed reference with its digest as JSON');
-  addRegistryFlags(cmd).action(async (path: string, opts: RegistryFlags & { registry: string; concurrency: string; json?: boolean }) => {
+  addRegistryFlags(cmd).action(async (path: string, opts: PushFlags) => {
+    const foreign = await foreignPackageHandler(path);
+    if (foreign !== undefined) return foreign.push(path, opts);
     const connection = await registryOptionsFrom(opts);
     const mode = outputMode(opts.json === true);
     const report = await runWithProgress(mode, `Push ${path}`, (onEvent) =>

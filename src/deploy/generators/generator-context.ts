@@ -4,6 +4,7 @@ import type { Volume, Workload } from '../../schema/generated/bundle-spec.js';
 import type { ImageMap } from '../image-map.js';
 import type { KubeObject } from '../kube-object.js';
 import { managedLabels } from '../kube-object.js';
+import { modelcarInputs, modelcarKey, type ModelcarRef } from '../modelcars.js';
 
 /** GeneratorContext is what every generator may read: names, images by digest, models and volumes. Pure data. */
 export interface GeneratorContext {
@@ -12,9 +13,17 @@ export interface GeneratorContext {
   registry: string;
   images: ImageMap;
   models: Artifact[];
+  /** Every artifact of the bundle. */
+  artifacts: Artifact[];
   volumes: Volume[];
   /** Name of the registry pull Secret, when credentials were given. */
   pullSecret?: string;
+  /** deploy.loaderImage: the busybox-like image of loaders, wait-for-model init containers, and default modelcar base. */
+  loaderImage?: string;
+  /** Modelcars built for this deploy, by modelcarKey. */
+  modelcars?: Map<string, ModelcarRef>;
+  /** What each volume's `.done` marker holds once it is filled (`sha256:…`), by volume name. */
+  volumeDone?: Map<string, string>;
 }
 
 /** Generator turns one workload entry into Kubernetes objects. Pure. */
@@ -85,6 +94,38 @@ export function deploymentWithService(w: Workload, ctx: GeneratorContext, port: 
       kind: 'Service',
       metadata: m,
       spec: { selector: labels, ports: [{ name: 'http', port, targetPort: port }] },
+    },
+  ];
+}
+
+/** modelcarOf returns the modelcar built for a workload (kserve storage modelcar, or the modelcar generator). */
+export function modelcarOf(w: Workload, ctx: GeneratorContext): ModelcarRef & { model: Artifact } {
+  const { model, base } = modelcarInputs(w, ctx.artifacts, ctx.loaderImage);
+  const ref = ctx.modelcars?.get(modelcarKey(model, base));
+  if (ref === undefined) {
+    throw new AirbundleError('INTERNAL', `workload ${w.name}: the modelcar of ${model.name} on ${base.name} was not built before rendering`, {
+      hint: 'renderDeploy needs options.modelcars from planModelcars (bundle deploy does this)',
+    });
+  }
+  return { ...ref, model };
+}
+
+/**
+ * waitForVolume is an init container that holds a pod until the volume's `.done` marker names the expected
+ * materialisation (every file verified by its sha256, the manifest of checksums written, the marker last), so a
+ * workload applied before its volume is filled (GitOps applies everything at once) never reads a partial model.
+ * Empty when the marker or a loader image is not known.
+ */
+export function waitForVolume(volume: Volume, podVolume: string, mountPath: string, ctx: GeneratorContext): Record<string, unknown>[] {
+  const done = ctx.volumeDone?.get(volume.name);
+  if (done === undefined || ctx.loaderImage === undefined) return [];
+  return [
+    {
+      name: 'wait-for-model',
+      image: ctx.images.resolve(ctx.loaderImage, 'deploy.loaderImage'),
+      command: ['sh', '-c', `until [ "$(cat ${mountPath}/.done 2>/dev/null)" = "${done}" ]; do echo "waiting for volume ${volume.name} to hold ${volume.model}"; sleep 5; done`],
+      volumeMounts: [{ name: podVolume, mountPath, readOnly: true }],
+      resources: { requests: { cpu: '1m', memory: '8Mi' } },
     },
   ];
 }

@@ -3,7 +3,7 @@ import type { Workload } from '../../schema/generated/bundle-spec.js';
 import { targetFor } from '../../targets/name-mapping.js';
 import { parseRegistryTarget } from '../../targets/registry/registry-target.js';
 import type { KubeObject } from '../kube-object.js';
-import { deploymentWithService, gpuResources, imageOf, modelOf, volumeOf, type GeneratorContext } from './generator-context.js';
+import { deploymentWithService, gpuResources, imageOf, modelOf, volumeOf, waitForVolume, type GeneratorContext } from './generator-context.js';
 
 /**
  * ollama runs Ollama with its model store on a PVC in ollama layout (OLLAMA_NOPRUNE=1 when the volume is shared),
@@ -23,11 +23,19 @@ export function ollama(w: Workload, ctx: GeneratorContext): KubeObject[] {
     if ((volume.layout ?? 'hf-cache') !== 'ollama') throw new AirbundleError('SPEC_INVALID', `workload ${w.name}: volume ${volume.name} must have layout: ollama for Ollama`);
     if (volume.accessMode === 'ReadWriteMany' || volume.accessMode === 'ReadOnlyMany') env.OLLAMA_NOPRUNE = '1';
     pod.volumes = [{ name: 'models', persistentVolumeClaim: { claimName: volume.name } }];
+    const init = waitForVolume(volume, 'models', '/models', ctx);
+    if (init.length > 0) pod.initContainers = init;
   } else if (storage === 'oci') {
     if (model.provenance.type !== 'ollama') throw new AirbundleError('SPEC_INVALID', `workload ${w.name}: only an ollama:// model can be pulled by Ollama from the registry`);
     const { host, prefix } = parseRegistryTarget(ctx.registry);
     const { repository, tag } = targetFor(model.ref, prefix);
     const ref = `${host}/${repository}:${tag}`;
+    if (repository.split('/').length > 2) {
+      // ollama names are [host/][namespace/]model[:tag] (types/model/name.go): no room for a registry path prefix.
+      throw new AirbundleError('SPEC_INVALID', `workload ${w.name}: Ollama cannot pull ${ref}: its model names have at most host/namespace/model, and --registry ${ctx.registry} adds a path prefix`, {
+        hint: 'deploy with --registry HOST[:PORT] (no /PREFIX), or serve the model from a volume with layout: ollama',
+      });
+    }
     pod.volumes = [{ name: 'models', emptyDir: {} }];
     pod.initContainers = [
       {

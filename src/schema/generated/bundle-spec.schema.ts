@@ -301,8 +301,10 @@ export const bundleSpecSchema = {
             "vllm",
             "ollama",
             "kserve",
-            "prepull"
-          ]
+            "prepull",
+            "modelcar"
+          ],
+          "description": "vllm, ollama, kserve: model servers; prepull: warm nodes with images and models; modelcar: build the model into a KServe modelcar image in the registry (and a ConfigMap recording where it is and where it came from)."
         },
         "name": {
           "type": "string",
@@ -319,6 +321,15 @@ export const bundleSpecSchema = {
         "image": {
           "type": "string",
           "description": "Name of the serving image in this bundle (its name or ref)."
+        },
+        "baseImage": {
+          "type": "string",
+          "description": "modelcar (generator, or kserve with storage: modelcar): name of a small image in this bundle with a shell (e.g. docker.io/library/busybox:1.37) that the model layer is put on (default: deploy.loaderImage)."
+        },
+        "runtime": {
+          "type": "string",
+          "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+          "description": "kserve: the ServingRuntime (or ClusterServingRuntime) to use, e.g. one shipped under deploy.manifests (default: KServe picks one for the huggingface format)."
         },
         "replicas": {
           "type": [
@@ -367,15 +378,16 @@ export const bundleSpecSchema = {
           "items": {
             "type": "string"
           },
-          "description": "prepull: names of images in this bundle to pre-pull on the selected nodes."
+          "description": "prepull: names of images in this bundle to pre-pull on the selected nodes; a model named here is pulled as a Kubernetes ImageVolume."
         },
         "storage": {
           "enum": [
             "pvc",
             "oci",
-            "imageVolume"
+            "imageVolume",
+            "modelcar"
           ],
-          "description": "Where the model comes from: a PVC (default), the registry as a KServe modelcar (oci), or a Kubernetes ImageVolume."
+          "description": "Where the model comes from: a PVC (default with volume:), the registry as the model artifact itself (oci), a Kubernetes ImageVolume, or a KServe modelcar image built at deploy time from the model and baseImage (modelcar: oci://…@sha256:… of the built image)."
         }
       }
     },

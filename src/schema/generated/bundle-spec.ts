@@ -174,7 +174,10 @@ export interface Volume {
  * via the `definition` "Workload".
  */
 export interface Workload {
-  generator: 'vllm' | 'ollama' | 'kserve' | 'prepull';
+  /**
+   * vllm, ollama, kserve: model servers; prepull: warm nodes with images and models; modelcar: build the model into a KServe modelcar image in the registry (and a ConfigMap recording where it is and where it came from).
+   */
+  generator: 'vllm' | 'ollama' | 'kserve' | 'prepull' | 'modelcar';
   name: string;
   /**
    * Name of a model in this bundle.
@@ -188,6 +191,14 @@ export interface Workload {
    * Name of the serving image in this bundle (its name or ref).
    */
   image?: string;
+  /**
+   * modelcar (generator, or kserve with storage: modelcar): name of a small image in this bundle with a shell (e.g. docker.io/library/busybox:1.37) that the model layer is put on (default: deploy.loaderImage).
+   */
+  baseImage?: string;
+  /**
+   * kserve: the ServingRuntime (or ClusterServingRuntime) to use, e.g. one shipped under deploy.manifests (default: KServe picks one for the huggingface format).
+   */
+  runtime?: string;
   replicas?: number | string;
   /**
    * nvidia.com/gpu per replica.
@@ -203,13 +214,13 @@ export interface Workload {
   };
   tolerations?: {}[];
   /**
-   * prepull: names of images in this bundle to pre-pull on the selected nodes.
+   * prepull: names of images in this bundle to pre-pull on the selected nodes; a model named here is pulled as a Kubernetes ImageVolume.
    */
   images?: string[];
   /**
-   * Where the model comes from: a PVC (default), the registry as a KServe modelcar (oci), or a Kubernetes ImageVolume.
+   * Where the model comes from: a PVC (default with volume:), the registry as the model artifact itself (oci), a Kubernetes ImageVolume, or a KServe modelcar image built at deploy time from the model and baseImage (modelcar: oci://…@sha256:… of the built image).
    */
-  storage?: 'pvc' | 'oci' | 'imageVolume';
+  storage?: 'pvc' | 'oci' | 'imageVolume' | 'modelcar';
 }
 /**
  * This interface was referenced by `BundleSpec`'s JSON-Schema

@@ -5,6 +5,7 @@
  * other names with `/` are allowed, since it is URL-quoted whole when sent.
  */
 import { AirbundleError } from '../../errors.js';
+import { withoutUserinfo } from '../../util/redact.js';
 
 /** DEFAULT_HF_ENDPOINT is the Hub used when `HF_ENDPOINT` is not set. */
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co';
@@ -32,7 +33,7 @@ const SEGMENT = /^[A-Za-z0-9_](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?$/;
 /** parseHfSource reads `hf://org/name[@revision]`; anything else is SOURCE_INVALID naming the model. */
 export function parseHfSource(name: string, source: string): HfReference {
   const invalid = (why: string): AirbundleError =>
-    new AirbundleError('SOURCE_INVALID', `model "${name}": source ${source} ${why}`, {
+    new AirbundleError('SOURCE_INVALID', `model "${name}": source ${withoutUserinfo(source)} ${why}`, {
       hint: 'write hf://ORG/NAME or hf://ORG/NAME@REVISION (a branch, tag or 40-hex commit), e.g. hf://Qwen/Qwen2.5-0.5B-Instruct@main',
     });
   if (!source.startsWith('hf://')) throw invalid('is not an hf:// source');

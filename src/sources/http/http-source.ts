@@ -4,6 +4,7 @@ import type { Descriptor } from '../../content/descriptor.js';
 import { isDigest, type Digest } from '../../content/digest.js';
 import { MemoryStore, UnionStorage } from '../../content/memory-store.js';
 import { AirbundleError } from '../../errors.js';
+import { withoutUserinfo } from '../../util/redact.js';
 import { packModelPack } from '../modelpack.js';
 import type { ResolvedArtifact, SourceContext } from '../source.js';
 import { download, type Validators } from './download.js';
@@ -135,7 +136,7 @@ function hasValidator(v: Validators): boolean {
  */
 export function parseHttpSource(entry: HttpModelEntry): HttpSource {
   const invalid = (why: string, hint?: string): AirbundleError =>
-    new AirbundleError('SOURCE_INVALID', `model "${entry.name}": source ${entry.source} ${why}`, hint === undefined ? {} : { hint });
+    new AirbundleError('SOURCE_INVALID', `model "${entry.name}": source ${withoutUserinfo(entry.source)} ${why}`, hint === undefined ? {} : { hint });
   let u: URL;
   try {
     u = new URL(entry.source);

@@ -1,10 +1,9 @@
+import { checkedGraphs } from '../../bundle/artifact-graph.js';
 import { BundleReader } from '../../bundle/reader.js';
 import { isManifestMediaType } from '../../bundle/layout.js';
 import { copyGraph } from '../../content/copy-graph.js';
 import type { Descriptor } from '../../content/descriptor.js';
-import { parseDigest } from '../../content/digest.js';
 import { fetchBytes } from '../../content/fetch-bytes.js';
-import { walkGraph } from '../../content/graph.js';
 import type { FetchOptions, OpenBody, PushOptions, ReadOnlyStorage, Storage } from '../../content/storage.js';
 import { verifyStream } from '../../content/verify-stream.js';
 import { Registry, type RegistryOptions } from '../../oci/registry.js';
@@ -70,15 +69,13 @@ export async function pushBundle(path: string, options: PushBundleOptions): Prom
   const registry = new Registry(target.host, { ...options.connection, onEvent, phase: 'push' });
   const reader = await BundleReader.open(path);
   try {
-    const artifacts = reader.manifest.artifacts.map((a) => ({
-      artifact: a,
-      root: { mediaType: a.root.mediaType, digest: parseDigest(a.root.digest), size: a.root.size } as Descriptor,
-      ...targetFor(a.ref, target.prefix),
-    }));
+    // Every artifact's graph is checked against the bundle before the registry is touched: a bundle that could
+    // only be pushed in part is refused with nothing sent.
+    const graphs = await checkedGraphs(reader, reader.manifest.artifacts, options.signal);
+    const plans = graphs.map((g) => ({ artifact: g.artifact, root: g.root, nodes: g.nodes, ...targetFor(g.artifact.ref, target.prefix) }));
     await registry.ping({ signal: options.signal });
-    await options.prepare?.(registry, [...new Set(artifacts.map((a) => a.repository))]);
+    await options.prepare?.(registry, [...new Set(plans.map((a) => a.repository))]);
 
-    const plans = await Promise.all(artifacts.map(async (a) => ({ ...a, nodes: await walkGraph(reader, a.root, options.signal) })));
     const sizes = new Map<string, number>();
     for (const p of plans) for (const n of p.nodes) sizes.set(`${p.repository}\0${n.digest}`, n.size);
     const total = [...sizes.values()].reduce((n, s) => n + s, 0);

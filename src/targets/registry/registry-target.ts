@@ -1,4 +1,5 @@
 import { AirbundleError } from '../../errors.js';
+import { hasUserinfo, withoutUserinfo } from '../../util/redact.js';
 
 /** RegistryTarget is `--registry HOST[:PORT][/PREFIX]` taken apart. */
 export interface RegistryTarget {
@@ -8,6 +9,11 @@ export interface RegistryTarget {
 
 /** parseRegistryTarget reads `HOST[:PORT][/PREFIX]` (a scheme, if given, is refused: use --plain-http). */
 export function parseRegistryTarget(text: string): RegistryTarget {
+  if (hasUserinfo(text)) {
+    throw new AirbundleError('USAGE', `--registry "${withoutUserinfo(text)}" carries credentials; it must be HOST[:PORT][/PREFIX]`, {
+      hint: 'pass the user with --username and the password on standard input with --password-stdin',
+    });
+  }
   if (/^[a-z]+:\/\//i.test(text)) {
     throw new AirbundleError('USAGE', `--registry "${text}" must be HOST[:PORT][/PREFIX], without a scheme`, { hint: 'for a plain-HTTP registry add --plain-http' });
   }
