@@ -7,7 +7,7 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i += 1;
   }
-  return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
+  return i === 0 ? `${Math.round(n)} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
 }
 
 /** formatDuration renders seconds as 1h02m, 3m05s or 12s. */

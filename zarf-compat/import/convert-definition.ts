@@ -16,12 +16,14 @@ import { parseAllDocuments } from 'yaml';
 import type { BundleSpec, Deploy, ImageEntry, ModelEntry, Variable } from '../../src/schema/generated/bundle-spec.js';
 import type { LoadedDefinition } from '../definition/load-definition.js';
 import { hasPackageTemplate } from '../definition/package-templates.js';
-import type { ZarfAction, ZarfChart, ZarfComponent, ZarfManifest } from '../definition/zarf-definition.types.js';
+import type { ZarfManifest } from '../definition/zarf-definition.types.js';
 import { isUrl } from '../definition/zarf-paths.js';
 import { parseZarfImageRef } from '../image/zarf-image-ref.js';
 import { placeInNamespace } from '../manifests/place-namespace.js';
 import type { ReportItem } from './import-report.types.js';
+import { checkManifestImages } from './check-manifest-images.js';
 import { bundleVariableName, convertPlaceholders, ZARF_BUILTINS, type PlaceholderNames } from './placeholders.js';
+import { convertChart, reportActions } from './report-unsupported.js';
 
 /** ConvertOptions for {@link convertDefinition}. */
 export interface ConvertOptions {
@@ -237,79 +239,6 @@ async function convertManifestFile(
   }
   if (m.noWait === true) add('changed', where, 'noWait: bundle deploy waits for workloads to be ready');
   return converted;
-}
-
-function convertChart(
-  chart: ZarfChart,
-  where: string,
-  addImage: (ref: string, where: string) => void,
-  add: (kind: ReportItem['kind'], where: string, message: string, hint?: string) => void,
-): void {
-  const values = [...(chart.valuesFiles ?? []), ...(chart.templatedValuesFiles ?? [])];
-  const install = `bundle deploy does not install Helm charts${values.length > 0 ? ` (values files ${values.join(', ')} are not carried)` : ''}`;
-  if (chart.url?.startsWith('oci://') === true && chart.version !== undefined) {
-    const ref = `${chart.url.replace(/^oci:\/\//, '')}${chart.version.startsWith('sha256:') ? '@' : ':'}${chart.version}`;
-    addImage(ref, where);
-    add('changed', where, `carried as the Helm OCI artifact ${ref}; ${install}`, 'after the push, install it from the in-cluster registry with helm install oci://…');
-    return;
-  }
-  const kind = chart.localPath !== undefined ? `local chart ${chart.localPath}` : chart.gitPath !== undefined || /\.git(@|$)/.test(chart.url ?? '') ? `git chart ${chart.url ?? ''}` : `Helm repository chart ${chart.url ?? ''} ${chart.repoName ?? chart.name}@${chart.version ?? ''}`;
-  add('not-carried', where, `${kind} is not carried; ${install}`, 'package it and push it to an OCI registry (helm package; helm push), then list it as oci://HOST/REPO:VERSION under images');
-}
-
-function reportActions(c: ZarfComponent, where: string, add: (kind: ReportItem['kind'], where: string, message: string, hint?: string) => void): void {
-  for (const event of ['onCreate', 'onDeploy', 'onRemove'] as const) {
-    const set = c.actions?.[event];
-    if (set === undefined) continue;
-    for (const list of ['before', 'after', 'onSuccess', 'onFailure'] as const) {
-      for (const [i, a] of (set[list] ?? []).entries()) add('not-carried', `${where}: actions.${event}.${list}[${i}]`, `${describeAction(a)} is not run`, actionHint(event, a));
-    }
-  }
-}
-
-function describeAction(a: ZarfAction): string {
-  if (a.wait !== undefined) return `wait${a.description !== undefined ? ` "${a.description}"` : ''}`;
-  const first = (a.cmd ?? '').trim().split('\n')[0] ?? '';
-  return `command "${first.length > 60 ? `${first.slice(0, 57)}…` : first}"`;
-}
-
-function actionHint(event: string, a: ZarfAction): string | undefined {
-  if (event === 'onCreate') return 'run it before bundle build';
-  if (a.wait !== undefined) return 'bundle deploy waits for the Deployments, StatefulSets, DaemonSets, Jobs and Pods it applies';
-  return undefined;
-}
-
-function checkManifestImages(files: Conversion['files'], imageSet: Set<string>, add: (kind: ReportItem['kind'], where: string, message: string, hint?: string) => void): void {
-  for (const f of files) {
-    for (const doc of parseAllDocuments(f.content)) {
-      if (doc.errors.length > 0) continue;
-      for (const image of containerImages(doc.toJS())) {
-        if (image.includes('${')) continue;
-        let normalized: string | undefined;
-        try {
-          normalized = parseZarfImageRef(image).reference;
-        } catch {
-          normalized = undefined;
-        }
-        if (normalized === undefined || !imageSet.has(normalized)) {
-          add('warning', f.path, `image ${image} is not in the bundle: bundle deploy will refuse the manifest`, 'add it to the images of a component');
-        }
-      }
-    }
-  }
-}
-
-function containerImages(node: unknown, out: string[] = []): string[] {
-  if (Array.isArray(node)) for (const n of node) containerImages(n, out);
-  else if (node !== null && typeof node === 'object') {
-    const rec = node as Record<string, unknown>;
-    for (const key of ['containers', 'initContainers', 'ephemeralContainers']) {
-      const list = rec[key];
-      if (Array.isArray(list)) for (const c of list) if (c !== null && typeof c === 'object' && typeof (c as { image?: unknown }).image === 'string') out.push((c as { image: string }).image);
-    }
-    for (const v of Object.values(rec)) containerImages(v, out);
-  }
-  return out;
 }
 
 function definesNamespace(content: string, ns: string): boolean {
