@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,5 +54,11 @@ describe('ollama:// sources', () => {
     } finally {
       await reader.close();
     }
+    // Materialised as an Ollama store: the manifest and every blob byte for byte, where ollama looks for them.
+    const store = join(work, 'ollama');
+    const m = await runCli(['materialize', out, '--model', 'tiny', '--layout', 'ollama', '--to', store]);
+    expect(m.code, m.stderr).toBe(0);
+    expect((await readFile(join(store, 'manifests', reg.host, 'library', 'tiny', '1b'))).equals(model.manifestBytes)).toBe(true);
+    for (const [digest, bytes] of model.blobs) expect((await readFile(join(store, 'blobs', digest.replace(':', '-')))).equals(bytes)).toBe(true);
   });
 });
