@@ -264,8 +264,8 @@ export interface Fail {
 }
 
 /**
- * expectRefused checks a CLI run failed as `fail` says: `error [CODE]: …` on stderr, the exit status, no
- * `internal error`, and (with --json) a JSON error document on stdout carrying the same code.
+ * expectRefused checks a CLI run failed as `fail` says: `error [CODE]: …` on stderr naming what `names` matches,
+ * the exit status, and no `internal error`. `what` labels the run in failure messages.
  */
 export function expectRefused(r: CliResult, fail: Fail, what = ''): void {
   const said = `${what} exit ${r.code}\nstdout: ${r.stdout.slice(0, 2000)}\nstderr: ${r.stderr.slice(0, 2000)}`;

@@ -114,12 +114,26 @@ describe('header sizes that lie', () => {
     await expectRefusedEverywhere(bundle, { exit: 1, code: 'ARCHIVE_CORRUPT', names: /runs past the end|truncated/ }, targets);
   });
 
-  it('refuses an entry whose body is shorter than its header says (ARCHIVE_CORRUPT): the next header is not where it should be', async () => {
+  it('refuses an entry whose body is shorter than its header says (ARCHIVE_CORRUPT): the next "header" is body bytes', async () => {
     const bundle = await craft((m) => {
-      const i = m.findIndex((x) => x.name === 'index.json');
-      return m.map((x, j) => (j === i ? { ...x, headerSize: x.body.length + 3000 } : x));
+      // The entry just before the weights claims 4 KiB more: the walker lands inside the weights' random bytes.
+      const i = weights(m) - 1;
+      return m.map((x, j) => (j === i ? { ...x, headerSize: x.body.length + 4096 + 100 } : x));
     });
     await expectRefusedEverywhere(bundle, { exit: 1, code: 'ARCHIVE_CORRUPT', names: /tar header at offset \d+ is damaged/ }, targets);
+  });
+
+  it('a size that swallows exactly the next entry (tar smuggling) hides a blob: found missing before anything is written (BLOB_NOT_FOUND)', async () => {
+    let hidden = '';
+    const bundle = await craft((m) => {
+      const i = m.findIndex((x) => x.name === 'index.json');
+      const next = m[i + 1]!;
+      hidden = next.name.slice('blobs/sha256/'.length);
+      // index.json's body now runs over the next header and body, and the walker resumes at the entry after.
+      const swallow = Math.ceil(m[i]!.body.length / 512) * 512 + 512 + next.body.length;
+      return m.map((x, j) => (j === i ? { ...x, headerSize: swallow } : x));
+    });
+    await expectRefusedEverywhere(bundle, { exit: 1, code: 'BLOB_NOT_FOUND', names: new RegExp(hidden) }, targets, ['verify', 'export', 'push']);
   });
 
   it('refuses an entry whose header claims fewer bytes than its body (ARCHIVE_CORRUPT)', async () => {

@@ -1,5 +1,5 @@
 import { AirbundleError } from '../../errors.js';
-import { hasUserinfo, withoutUserinfo } from '../../util/redact.js';
+import { withoutUserinfo } from '../../util/redact.js';
 
 /** RegistryTarget is `--registry HOST[:PORT][/PREFIX]` taken apart. */
 export interface RegistryTarget {
@@ -9,7 +9,7 @@ export interface RegistryTarget {
 
 /** parseRegistryTarget reads `HOST[:PORT][/PREFIX]` (a scheme, if given, is refused: use --plain-http). */
 export function parseRegistryTarget(text: string): RegistryTarget {
-  if (hasUserinfo(text)) {
+  if ((text.split('/')[0] ?? '').includes('@')) {
     throw new AirbundleError('USAGE', `--registry "${withoutUserinfo(text)}" carries credentials; it must be HOST[:PORT][/PREFIX]`, {
       hint: 'pass the user with --username and the password on standard input with --password-stdin',
     });
