@@ -84,10 +84,11 @@ async function startOnce(dir: string, options: StartRegistryOptions): Promise<Ru
   const logPath = join(dir, 'registry.log');
   const logStream = createWriteStream(logPath, { flags: 'a' });
   const child = spawn(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(logStream);
-  child.stderr.pipe(logStream);
+  // Two sources into one log: neither may end it (write after end); stop() ends it once both are closed.
+  child.stdout.pipe(logStream, { end: false });
+  child.stderr.pipe(logStream, { end: false });
   const log = (): Promise<string> => readFile(logPath, 'utf8').catch(() => '');
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const host = `127.0.0.1:${port}`;
 
   const deadline = Date.now() + 20_000;
@@ -115,7 +116,10 @@ async function startOnce(dir: string, options: StartRegistryOptions): Promise<Ru
 }
 
 async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) {
+    await exited;
+    return;
+  }
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
