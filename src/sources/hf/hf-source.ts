@@ -13,16 +13,10 @@ import type { ResolvedArtifact, SourceContext } from '../source.js';
 import { fetchHubFile } from './fetch-hub-file.js';
 import { hfSettings, parseHfSource } from './hf-reference.js';
 import { HubApi } from './hub-api.js';
+import type { ModelEntry } from '../../schema/generated/bundle-spec.js';
 
 /** HfModelEntry is the part of a spec model entry an `hf://` source reads. */
-export interface HfModelEntry {
-  name: string;
-  source: string;
-  tag?: string;
-  include?: string[];
-  exclude?: string[];
-  format?: string;
-}
+export type HfModelEntry = Pick<ModelEntry, 'name' | 'source' | 'tag' | 'include' | 'exclude' | 'format'>;
 
 /** HfOptions for {@link resolveHfModel}. */
 export interface HfOptions {

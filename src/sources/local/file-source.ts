@@ -9,16 +9,10 @@ import { packModelPack, type ModelFile } from '../modelpack.js';
 import type { ResolvedArtifact, SourceContext } from '../source.js';
 import { FileTreeStorage } from './file-tree-storage.js';
 import { hashFile } from './hash-file.js';
+import type { ModelEntry } from '../../schema/generated/bundle-spec.js';
 
 /** FileModelEntry is the part of a spec model entry a `file://` source reads. */
-export interface FileModelEntry {
-  name: string;
-  source: string;
-  tag?: string;
-  include?: string[];
-  exclude?: string[];
-  format?: string;
-}
+export type FileModelEntry = Pick<ModelEntry, 'name' | 'source' | 'tag' | 'include' | 'exclude' | 'format'>;
 
 /** fileSourcePath turns `file://./x`, `file:///abs/x` or `file://x` into an absolute path against `specDir`. */
 export function fileSourcePath(source: string, specDir: string): string {
