@@ -26,7 +26,7 @@ const FRAME_CACHE = 4;
 export const MAX_FRAME_SIZE = 64 * 1024 * 1024;
 
 /**
- * SeekableZstdReader is the decompressed view of a seekable zstd file: any range is served by decompressing
+ * SeekableZstdReader is the decompressed view of a seekable zstd file: each range is served by decompressing
  * only the frames that hold it.
  */
 export class SeekableZstdReader implements RandomAccessReader {

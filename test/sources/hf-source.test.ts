@@ -14,6 +14,7 @@ import type { ResolvedArtifact, SourceContext } from '../../src/sources/source.j
 import { startHfEmulator, type HfEmulator, type HfEmulatorOptions } from '../support/hf-emulator.js';
 import { expectCode } from '../support/matchers.js';
 import { useTempDirs } from '../support/temp-dir.js';
+import { pseudoRandom } from '../support/pseudo-random.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -25,18 +26,7 @@ afterEach(async () => {
   await Promise.all(emulators.splice(0).map((e) => e.close()));
 });
 
-/** fixture makes `size` deterministic pseudo-random bytes (xorshift32). */
-function fixture(size: number, seed = 1): Buffer {
-  const out = Buffer.alloc(size);
-  let x = seed;
-  for (let i = 0; i < size; i += 1) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const fixture = pseudoRandom;
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 

@@ -12,6 +12,7 @@ import type { ResolvedArtifact, SourceContext } from '../../src/sources/source.j
 import { startHttpFileServer, type HttpFileServer, type HttpFileServerOptions } from '../support/http-file-server.js';
 import { expectCode } from '../support/matchers.js';
 import { useTempDirs } from '../support/temp-dir.js';
+import { pseudoRandom } from '../support/pseudo-random.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 3.5 * MiB + 123;
@@ -23,18 +24,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-/** fixture makes `size` deterministic pseudo-random bytes (xorshift32). */
-function fixture(size: number, seed = 1): Buffer {
-  const out = Buffer.alloc(size);
-  let x = seed;
-  for (let i = 0; i < size; i += 1) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+const fixture = pseudoRandom;
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
