@@ -14,7 +14,9 @@ import {
 } from '../bundle/layout.js';
 import type { Descriptor } from '../content/descriptor.js';
 import type { Digest } from '../content/digest.js';
-import type { MemoryStore } from '../content/memory-store.js';
+import { MemoryStore, UnionStorage } from '../content/memory-store.js';
+import type { ReadOnlyStorage } from '../content/storage.js';
+import type { Provenance, ResolvedArtifact } from './source.js';
 import { canonicalJsonCompact } from '../util/canonical-json.js';
 
 /** ModelFile is one file of a model tree, already hashed. */
@@ -102,4 +104,47 @@ export function packModelPack(input: ModelPackInput, store: MemoryStore): Descri
   };
   const manifestDesc = store.add(MT_OCI_MANIFEST, canonicalJsonCompact(manifest));
   return { ...manifestDesc, artifactType: MT_MODEL_ARTIFACT };
+}
+
+/** PackedModelInput is what a model source found: the files, where their bytes are, and where they came from. */
+export interface PackedModelInput {
+  entry: { name: string; source: string; tag?: string; format?: string };
+  defaultTag: string;
+  files: ModelFile[];
+  /** Serves the files' blobs. */
+  storage: ReadOnlyStorage;
+  chunks: Map<Digest, Digest[]>;
+  provenance: Provenance;
+  revision?: string;
+  sourceUrl?: string;
+}
+
+/**
+ * packedModel packs a model source's files as a ModelPack artifact `models/<name>:<tag>` (the tag defaults to the
+ * bundle version): the one shape every model source (file, http, hf) resolves to.
+ */
+export function packedModel(input: PackedModelInput): ResolvedArtifact {
+  const tag = input.entry.tag ?? input.defaultTag;
+  const memory = new MemoryStore();
+  const root = packModelPack(
+    {
+      name: input.entry.name,
+      version: tag,
+      ...(input.revision !== undefined ? { revision: input.revision } : {}),
+      ...(input.sourceUrl !== undefined ? { sourceUrl: input.sourceUrl } : {}),
+      format: input.entry.format,
+      files: input.files,
+    },
+    memory,
+  );
+  return {
+    kind: 'model',
+    name: input.entry.name,
+    ref: `models/${input.entry.name}:${tag}`,
+    source: input.entry.source,
+    root,
+    storage: new UnionStorage([memory, input.storage]),
+    chunks: input.chunks,
+    provenance: input.provenance,
+  };
 }

@@ -5,10 +5,9 @@
  * Reference: peers-and-model-formats.md §6 (Hub protocol); DESIGN.md §5.
  */
 import type { Digest } from '../../content/digest.js';
-import { MemoryStore, UnionStorage } from '../../content/memory-store.js';
 import { AirbundleError } from '../../errors.js';
 import { matchesFilters } from '../../util/glob.js';
-import { packModelPack, type ModelFile } from '../modelpack.js';
+import { packedModel, type ModelFile } from '../modelpack.js';
 import type { ResolvedArtifact, SourceContext } from '../source.js';
 import { fetchHubFile } from './fetch-hub-file.js';
 import { hfSettings, parseHfSource } from './hf-reference.js';
@@ -60,18 +59,15 @@ export async function resolveHfModel(entry: HfModelEntry, ctx: SourceContext, de
     if (fetched.chunks.length > 0) chunks.set(fetched.digest, fetched.chunks);
   }
 
-  const tag = entry.tag ?? defaultTag;
   const uri = `${endpoint}/${repo}`;
-  const memory = new MemoryStore();
-  const root = packModelPack({ name: entry.name, version: tag, revision: commit.sha, sourceUrl: uri, format: entry.format, files }, memory);
-  return {
-    kind: 'model',
-    name: entry.name,
-    ref: `models/${entry.name}:${tag}`,
-    source: entry.source,
-    root,
-    storage: new UnionStorage([memory, ctx.cache.blobs]),
+  return packedModel({
+    entry,
+    defaultTag,
+    files,
+    storage: ctx.cache.blobs,
     chunks,
+    revision: commit.sha,
+    sourceUrl: uri,
     provenance: {
       type: 'hf',
       uri,
@@ -79,5 +75,5 @@ export async function resolveHfModel(entry: HfModelEntry, ctx: SourceContext, de
       resolvedAt: commit.lastModified ?? ctx.now.toISOString(),
       details: { repo, requested: revision, files: String(files.length) },
     },
-  };
+  });
 }

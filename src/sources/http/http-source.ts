@@ -2,10 +2,9 @@ import { stat } from 'node:fs/promises';
 import { ContentCache } from '../../cache/content-cache.js';
 import type { Descriptor } from '../../content/descriptor.js';
 import { isDigest, type Digest } from '../../content/digest.js';
-import { MemoryStore, UnionStorage } from '../../content/memory-store.js';
 import { AirbundleError } from '../../errors.js';
 import { withoutUserinfo } from '../../util/redact.js';
-import { packModelPack } from '../modelpack.js';
+import { packedModel } from '../modelpack.js';
 import type { ResolvedArtifact, SourceContext } from '../source.js';
 import { download, type Validators } from './download.js';
 
@@ -55,18 +54,14 @@ export async function resolveHttpModel(entry: HttpModelEntry, ctx: SourceContext
     ctx.onEvent({ type: 'item-end', phase: 'resolve', item, cached: true });
   }
 
-  const tag = entry.tag ?? defaultTag;
-  const memory = new MemoryStore();
-  const root = packModelPack({ name: entry.name, version: tag, sourceUrl: url, format: entry.format, files: [{ path: file, digest: blob.digest, size: blob.size }] }, memory);
   const lastModified = blob.lastModified === undefined ? undefined : new Date(blob.lastModified);
-  return {
-    kind: 'model',
-    name: entry.name,
-    ref: `models/${entry.name}:${tag}`,
-    source: entry.source,
-    root,
-    storage: new UnionStorage([memory, ctx.cache.blobs]),
+  return packedModel({
+    entry,
+    defaultTag,
+    files: [{ path: file, digest: blob.digest, size: blob.size }],
+    storage: ctx.cache.blobs,
     chunks: new Map(chunks.length > 0 ? [[blob.digest, chunks]] : []),
+    sourceUrl: url,
     provenance: {
       type: 'http',
       uri: url,
@@ -74,7 +69,7 @@ export async function resolveHttpModel(entry: HttpModelEntry, ctx: SourceContext
       resolvedAt: (lastModified !== undefined && !Number.isNaN(lastModified.getTime()) ? lastModified : ctx.now).toISOString(),
       details: { file },
     },
-  };
+  });
 }
 
 /**

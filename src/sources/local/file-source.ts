@@ -2,10 +2,9 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Digest } from '../../content/digest.js';
-import { MemoryStore, UnionStorage } from '../../content/memory-store.js';
 import { AirbundleError } from '../../errors.js';
 import { matchesFilters } from '../../util/glob.js';
-import { packModelPack, type ModelFile } from '../modelpack.js';
+import { packedModel, type ModelFile } from '../modelpack.js';
 import type { ResolvedArtifact, SourceContext } from '../source.js';
 import { FileTreeStorage } from './file-tree-storage.js';
 import { hashFile } from './hash-file.js';
@@ -59,16 +58,11 @@ export async function resolveFileModel(entry: FileModelEntry, ctx: SourceContext
     files.push({ path, digest: hashed.digest, size: hashed.size, executable: hashed.executable });
     newest = Math.max(newest, hashed.mtimeMs);
   }
-  const tag = entry.tag ?? defaultTag;
-  const memory = new MemoryStore();
-  const manifest = packModelPack({ name: entry.name, version: tag, format: entry.format, files }, memory);
-  return {
-    kind: 'model',
-    name: entry.name,
-    ref: `models/${entry.name}:${tag}`,
-    source: entry.source,
-    root: manifest,
-    storage: new UnionStorage([memory, storage]),
+  return packedModel({
+    entry,
+    defaultTag,
+    files,
+    storage,
     chunks,
     provenance: {
       type: 'file',
@@ -76,7 +70,7 @@ export async function resolveFileModel(entry: FileModelEntry, ctx: SourceContext
       resolvedAt: new Date(Math.floor(newest / 1000) * 1000).toISOString(),
       details: { files: String(files.length) },
     },
-  };
+  });
 }
 
 /** listFiles lists regular files under `root` (following symlinks), `/`-separated and sorted; skips `.git`. */
