@@ -31,6 +31,9 @@ export interface CopyGraphOptions extends CopyHooks {
 export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descriptor, options: CopyGraphOptions = {}): Promise<void> {
   const limit = createLimiter(options.concurrency !== undefined && options.concurrency > 0 ? options.concurrency : 3);
   const started = new Map<string, Promise<void>>();
+  // After the first failure no new node starts; the ones in flight finish before copyGraph rejects, so nothing
+  // still writes to the destination once the caller has its error.
+  let failure: { reason: unknown } | undefined;
 
   const copyNode = (node: Descriptor): Promise<void> => {
     const existing = started.get(node.digest);
@@ -41,8 +44,9 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
         return;
       }
       const children = await successors(src, node, options.signal);
-      await Promise.all(children.map(copyNode));
+      await allSettled(children.map(copyNode));
       await limit(async () => {
+        if (failure !== undefined) throw failure.reason;
         options.preCopy?.(node);
         try {
           await dst.push(node, (offset) => src.fetch(node, { offset, signal: options.signal }), {
@@ -50,8 +54,9 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
             onBytes: options.onBytes === undefined ? undefined : (n) => options.onBytes?.(node, n),
           });
         } catch (err) {
-          if (isAirbundleError(err)) throw err;
-          throw new AirbundleError('TARGET_WRITE', `copying ${node.mediaType} ${node.digest} failed: ${errorMessage(err)}`, { cause: err });
+          const reason = isAirbundleError(err) ? err : new AirbundleError('TARGET_WRITE', `copying ${node.mediaType} ${node.digest} failed: ${errorMessage(err)}`, { cause: err });
+          failure ??= { reason };
+          throw reason;
         }
         options.postCopy?.(node);
       });
@@ -61,6 +66,13 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
   };
 
   await copyNode(root);
+}
+
+/** allSettled waits for every task, then rejects with the first failure (Promise.all would leave the rest running). */
+async function allSettled(tasks: Array<Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /** createLimiter runs at most `n` async functions at once. */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { copyGraph } from '../../src/content/copy-graph.js';
 import type { Descriptor } from '../../src/content/descriptor.js';
@@ -56,20 +55,28 @@ describe('copyGraph', () => {
     expect(skipped).toEqual([root.digest]);
   });
 
-  it('never writes the parent when a child fails', async () => {
+  it('never writes the parent when a child fails, and rejects only once nothing is writing any more', async () => {
     const src = new MemoryStore();
     const root = image(src, [randomBytes(100)]);
     const dst = await LayoutStore.open(await tempDir(), { create: true });
+    let inFlight = 0;
     const failing: Storage = {
       exists: (d) => dst.exists(d),
       fetch: (d, o) => dst.fetch(d, o),
       push: async (d, open) => {
         if (d.mediaType.includes('layer')) throw new Error('disk full');
-        await dst.push(d, open);
+        // The config is still being written when its sibling layer fails.
+        inFlight += 1;
+        try {
+          await new Promise((r) => setTimeout(r, 100));
+          await dst.push(d, open);
+        } finally {
+          inFlight -= 1;
+        }
       },
     };
     await expect(copyGraph(src, failing, root)).rejects.toThrow(/disk full/);
+    expect(inFlight, 'a sibling was still writing after copyGraph rejected').toBe(0);
     expect(await dst.exists(root)).toBe(false);
-    void Readable;
   });
 });
