@@ -16,6 +16,7 @@ import {
 } from '@sigstore/bundle';
 import { AirbundleError, errorMessage } from '../errors.js';
 import { IN_TOTO_PAYLOAD_TYPE } from './statement.js';
+import { decodeStrictBase64 } from '../util/strict-base64.js';
 
 /** SignatureBundle is a parsed bundle.sig: a DSSE envelope signed by the key named in `publicKey.hint`. */
 export type SignatureBundle = BundleWithDsseEnvelope & BundleWithPublicKey;
@@ -65,6 +66,10 @@ export function parseSignatureBundle(sig: Buffer): SignatureBundle {
     json = JSON.parse(sig.toString('utf8'));
   } catch (err) {
     throw invalid('it is not JSON', err);
+  }
+  const raw = json as { dsseEnvelope?: { payload?: unknown; signatures?: Array<{ sig?: unknown }> } };
+  for (const [field, value] of [['payload', raw.dsseEnvelope?.payload], ...(raw.dsseEnvelope?.signatures ?? []).map((s) => ['sig', s.sig] as const)] as const) {
+    if (typeof value === 'string' && decodeStrictBase64(value) === undefined) throw invalid(`the DSSE ${field} is not canonical base64 (a byte of it was changed)`);
   }
   let bundle: Bundle;
   try {

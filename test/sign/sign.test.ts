@@ -200,6 +200,23 @@ describe('sign', () => {
   });
 
   describe('verifyBundleSignature', () => {
+    it('refuses a bundle.sig whose base64 was respelt (same bytes to a lenient decoder)', async () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      // Sign until the DER signature leaves "=" padding: a changed padding character then decodes to the same bytes.
+      let doc: { dsseEnvelope: { payload: string; signatures: Array<{ sig: string }> } };
+      do doc = JSON.parse((await signBundleManifest(MANIFEST, privateKey)).toString()) as typeof doc;
+      while (!doc.dsseEnvelope.signatures[0]!.sig.endsWith('='));
+      expect(verifyBundleSignature(Buffer.from(JSON.stringify(doc)), MANIFEST, [publicKey]).keyHint).toBe(keyHint(publicKey));
+      const sig = doc.dsseEnvelope.signatures[0]!.sig;
+      const respelt = [
+        { ...doc, dsseEnvelope: { ...doc.dsseEnvelope, signatures: [{ ...doc.dsseEnvelope.signatures[0]!, sig: sig.slice(0, -1) }] } },
+        { ...doc, dsseEnvelope: { ...doc.dsseEnvelope, payload: ` ${doc.dsseEnvelope.payload}` } },
+      ];
+      for (const r of respelt) {
+        expect(await caught(() => verifyBundleSignature(Buffer.from(JSON.stringify(r)), MANIFEST, [publicKey]))).toMatchObject({ code: 'SIGNATURE_INVALID', message: expect.stringContaining('canonical base64') });
+      }
+    });
+
     it('verifies a signature by one of the given keys and returns its hint', async () => {
       const { key, pub } = await newKeys();
       const sig = await signBundleManifest(MANIFEST, await loadPrivateKey(key, 'correct horse'));

@@ -16,12 +16,13 @@ async function catalog(host: string): Promise<string[]> {
 }
 
 /** refusal runs a deploy that must fail, and returns its error. */
-async function refusal(run: Promise<unknown>): Promise<AirbundleError> {
+async function refusal(run: Promise<unknown>, what = 'a tampered package'): Promise<AirbundleError> {
   const err = await run.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err, 'the tampered package was deployed').toBeInstanceOf(AirbundleError);
+  expect(err, `${what} was deployed`).not.toBeUndefined();
+  expect(err, `refused, but without a typed error: ${String(err)} ${(err as Error)?.stack ?? ''}`).toBeInstanceOf(AirbundleError);
   return err as AirbundleError;
 }
 
@@ -53,7 +54,7 @@ describe('a Zarf package with one byte changed', () => {
     const pkg = join(dir, 'zarf-package-test-amd64-0.0.1.tar.zst');
     await writeFile(pkg, zstd(tar));
     const out = join(dir, 'rendered');
-    const err = await refusal(deployZarfPackage(pkg, { registry: registry.host, connection: { plainHttp: true, credentials: false }, keys: [pub.publicKey], renderOnly: out }));
+    const err = await refusal(deployZarfPackage(pkg, { registry: registry.host, connection: { plainHttp: true, credentials: false }, keys: [pub.publicKey], renderOnly: out }), name);
     return { err, out };
   };
 

@@ -10,6 +10,7 @@
  */
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { AirbundleError } from '../../src/errors.js';
+import { decodeStrictBase64 } from '../../src/util/strict-base64.js';
 
 /** VerifiedZarfSignature says which file and key verified. */
 export interface VerifiedZarfSignature {
@@ -26,8 +27,14 @@ export function verifyZarfSignature(definition: Buffer, signatures: { bundle?: B
   const publicKeys = keys.map((k) => (k.type === 'private' ? createPublicKey(k) : k));
   let verified: VerifiedZarfSignature | undefined;
   if (signatures.legacy !== undefined) {
-    const signature = Buffer.from(signatures.legacy.toString('utf8').trim(), 'base64');
-    if (signature.length === 0) throw new AirbundleError('SIGNATURE_INVALID', 'zarf.yaml.sig is empty or not base64', { details: { file: 'zarf.yaml.sig' } });
+    // cosign writes the base64 signature with no line break; one trailing newline (an editor's) is tolerated.
+    const signature = decodeStrictBase64(signatures.legacy.toString('utf8').replace(/\r?\n$/, ''));
+    if (signature === undefined || signature.length === 0) {
+      throw new AirbundleError('SIGNATURE_INVALID', 'zarf.yaml.sig is not one base64 signature (empty, or changed: a character outside base64 or a non-canonical ending)', {
+        hint: 'nothing was pushed or applied; get an untampered copy of the package',
+        details: { file: 'zarf.yaml.sig' },
+      });
+    }
     verified = { file: 'zarf.yaml.sig', keyId: signer(definition, signature, publicKeys, 'zarf.yaml.sig') };
   }
   if (signatures.bundle !== undefined) {
@@ -86,7 +93,11 @@ function readBundle(bytes: Buffer): { digest: Buffer; signature: Buffer } {
   if (ms === undefined) throw invalid(b.dsseEnvelope !== undefined ? 'it holds a DSSE envelope, not the message signature cosign sign-blob makes' : 'it holds no message signature');
   if (ms.messageDigest?.algorithm !== 'SHA2_256' || typeof ms.messageDigest.digest !== 'string') throw invalid('its message digest is not SHA2_256');
   if (typeof ms.signature !== 'string' || ms.signature === '') throw invalid('it holds no signature');
-  return { digest: Buffer.from(ms.messageDigest.digest, 'base64'), signature: Buffer.from(ms.signature, 'base64') };
+  const digest = decodeStrictBase64(ms.messageDigest.digest);
+  const signature = decodeStrictBase64(ms.signature);
+  if (digest === undefined || digest.length !== 32) throw invalid('its message digest is not 32 bytes of base64');
+  if (signature === undefined) throw invalid('its signature is not canonical base64');
+  return { digest, signature };
 }
 
 /**
