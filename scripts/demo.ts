@@ -1,7 +1,9 @@
 /**
  * The demo: the main job end to end on built-in content, offline, through the real `bundle` command line.
  * Makes a signing key, builds bundles/demo into a signed seekable .tar.zst cut into volumes, verifies it with
- * the public key, inspects it, and exports it as an OCI layout. Run: npm run demo
+ * the public key, inspects it, exports it as an OCI layout, lays the model out as a Hugging Face cache (as a PVC
+ * would get it), and renders the deploy for an in-cluster registry (no cluster or registry needed: --no-push).
+ * Run: npm run demo
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -28,4 +30,6 @@ bundle('build', join(repo, 'bundles', 'demo', 'bundle.yaml'), '--out', out, '--v
 bundle('verify', `${out}.000`, '--key', `${key}.pub`);
 bundle('inspect', `${out}.parts.json`, '--key', `${key}.pub`);
 bundle('export', `${out}.000`, '--oci-layout', join(work, 'layout'));
+bundle('materialize', `${out}.000`, '--model', 'tiny-llm', '--layout', 'hf-cache', '--to', join(work, 'pvc'));
+bundle('deploy', `${out}.000`, '--registry', 'registry.airgap.svc:5000', '--key', `${key}.pub`, '--no-push', '--render-only', join(work, 'gitops'), '--set', 'REPLICAS=2');
 process.stderr.write(`\ndemo: everything is in ${work}\n`);
