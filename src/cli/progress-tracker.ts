@@ -12,6 +12,9 @@ export interface PhaseProgress {
   startedAt: number;
 }
 
+/** Rate and ETA are shown once a phase has run this long. */
+const MIN_RATE_SECONDS = 1;
+
 /**
  * ProgressTracker folds library events into per-phase byte counts, so the renderers can show bytes, rate and
  * ETA. Per-item `bytes` events carry a running count for the item; the tracker sums items.
@@ -73,8 +76,11 @@ export class ProgressTracker {
     const elapsed = Math.max((this.#now() - p.startedAt) / 1000, 0.001);
     const rate = p.done / elapsed;
     const parts = [p.total > 0 ? `${formatBytes(p.done)} / ${formatBytes(p.total)}` : formatBytes(p.done)];
-    if (p.done > 0) parts.push(`${formatBytes(rate)}/s`);
-    if (p.total > p.done && rate > 0) parts.push(`ETA ${formatDuration((p.total - p.done) / rate)}`);
+    // A rate from the first fraction of a second (one small read after start-up) is noise, and so its ETA.
+    if (p.done > 0 && elapsed >= MIN_RATE_SECONDS) {
+      parts.push(`${formatBytes(rate)}/s`);
+      if (p.total > p.done) parts.push(`ETA ${formatDuration((p.total - p.done) / rate)}`);
+    }
     if (p.cached > 0) parts.push(`${p.cached} cached`);
     return parts.join('  ');
   }
