@@ -126,13 +126,21 @@ function defaultSize(manifest: BundleManifest, _root: string): string {
 }
 
 function pullSecret(registry: string, creds: { username: string; password: string }, ctx: GeneratorContext): KubeObject {
+  return dockerConfigSecret(registry, creds, { name: PULL_SECRET, namespace: ctx.namespace, labels: managedLabels(ctx.bundle, 'registry-credentials') });
+}
+
+/**
+ * dockerConfigSecret is a `kubernetes.io/dockerconfigjson` Secret with `creds` for the host of `registry`
+ * (`HOST[:PORT][/PREFIX]`): the credentials are only in its base64 data. Pure.
+ */
+export function dockerConfigSecret(registry: string, creds: { username: string; password: string }, metadata: KubeObject['metadata']): KubeObject {
   const host = registry.split('/')[0]!;
   const auth = Buffer.from(`${creds.username}:${creds.password}`).toString('base64');
   const config = JSON.stringify({ auths: { [host]: { username: creds.username, password: creds.password, auth } } });
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: PULL_SECRET, namespace: ctx.namespace, labels: managedLabels(ctx.bundle, 'registry-credentials') },
+    metadata,
     type: 'kubernetes.io/dockerconfigjson',
     data: { '.dockerconfigjson': Buffer.from(config).toString('base64') },
   };

@@ -18,6 +18,7 @@ import { REPO, runCli, type CliResult } from '../support/cli.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { startHfEmulator, type HfEmulator } from '../support/hf-emulator.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { repackFixture } from '../zarf/zarf-fixture.js';
 import { expectRefused, readAllFiles, snapshot } from './craft.js';
 
 const USER = 'alice';
@@ -201,6 +202,34 @@ describe('registry credentials (htpasswd Basic auth)', () => {
     }
     const never = join(work, 'render-wrong');
     const bad = await run(['deploy', demo, '--registry', reg.host, ...auth, '--allow-unsigned', '--render-only', never, '--json'], {}, `${WRONG}\n`);
+    expectRefused(bad, { exit: 1, code: 'REGISTRY_AUTH' }, 'deploy');
+    expect(await snapshot(never)).toBeUndefined();
+  });
+
+  it('deploy of a Zarf package --render-only: the password is only in the private-registry Secrets, base64-encoded; a wrong password renders nothing', async () => {
+    const pkg = join(work, 'zarf-package-test-amd64-0.0.1.tar.zst');
+    await repackFixture(pkg);
+    for (const json of [[], ['--json']]) {
+      const out = join(work, `zarf-render${json.length}`);
+      const r = await run(['deploy', pkg, '--registry', `${reg.host}/zarf`, ...auth, '--allow-unsigned', '--render-only', out, ...json], {}, `${PASSWORD}\n`);
+      expect(r.code, r.stderr).toBe(0);
+      let secrets = 0;
+      for (const file of await readdir(out)) {
+        const text = await readFile(join(out, file), 'utf8');
+        let outside = text;
+        for (const doc of parseAllDocuments(text)) {
+          const obj = doc.toJS() as { kind: string; metadata: { name: string }; type?: string; data?: Record<string, string> };
+          if (obj.kind !== 'Secret') continue;
+          secrets += 1;
+          expect([obj.metadata.name, obj.type]).toEqual(['private-registry', 'kubernetes.io/dockerconfigjson']);
+          for (const v of Object.values(obj.data ?? {})) outside = outside.replace(v, '<secret data>');
+        }
+        expectClean(outside, `rendered ${file}`);
+      }
+      expect(secrets).toBe(1);
+    }
+    const never = join(work, 'zarf-render-wrong');
+    const bad = await run(['deploy', pkg, '--registry', reg.host, ...auth, '--allow-unsigned', '--render-only', never, '--json'], {}, `${WRONG}\n`);
     expectRefused(bad, { exit: 1, code: 'REGISTRY_AUTH' }, 'deploy');
     expect(await snapshot(never)).toBeUndefined();
   });

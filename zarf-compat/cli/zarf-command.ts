@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { DeployFlags } from '../../src/cli/commands/deploy-command.js';
 import type { PushFlags } from '../../src/cli/commands/push-command.js';
-import { loadTrustedKeys } from '../../src/cli/keys.js';
+import { loadTrustedKeys, privateKeyFromFile } from '../../src/cli/keys.js';
 import { printJson, printLine, table } from '../../src/cli/output.js';
 import { registerPackageHandler } from '../../src/cli/package-handlers.js';
 import { registryOptionsFrom } from '../../src/cli/registry-options.js';
@@ -15,6 +15,7 @@ import { AirbundleError } from '../../src/errors.js';
 import { formatBytes } from '../../src/util/bytes.js';
 import type { ReportItem } from '../import/import-report.types.js';
 import { importZarfDefinition } from '../import/import-zarf.js';
+import { exportZarfPackage } from '../export/export-bundle.js';
 import { deployZarfPackage } from '../package/deploy-package.js';
 import { isZarfPackage, openPackageSource } from '../package/package-source.js';
 import { pushZarfPackage } from '../package/push-package.js';
@@ -23,7 +24,7 @@ import { verifyZarfSignature, type VerifiedZarfSignature } from '../package/zarf
 
 const repeat = (v: string, prev: string[]): string[] => [...prev, v];
 
-/** registerZarf adds `bundle zarf import|verify` and lets `bundle push|deploy` take Zarf packages. */
+/** registerZarf adds `bundle zarf import|verify|export` and lets `bundle push|deploy` take Zarf packages. */
 export function registerZarf(program: Command): void {
   registerPackageHandler({ name: 'zarf', detect: isZarfPackage, push: pushAction, deploy: deployAction });
   const zarf = program.command('zarf').description('Zarf compatibility: import zarf.yaml; push and deploy take Zarf packages directly');
@@ -44,7 +45,7 @@ export function registerZarf(program: Command): void {
         set: parseSets(opts.set),
         ...(opts.flavor !== undefined ? { flavor: opts.flavor } : {}),
         ...(opts.arch !== undefined ? { arch: opts.arch } : {}),
-        ...(opts.components !== undefined ? { components: opts.components.split(',').map((s) => s.trim()).filter((s) => s !== '') } : {}),
+        ...(opts.components !== undefined ? { components: splitNames(opts.components) } : {}),
         dryRun: opts.dryRun === true,
       });
       if (opts.json === true) {
@@ -89,6 +90,29 @@ export function registerZarf(program: Command): void {
       printLine(`OK ${scan.source.name}: ${summary.files} files (${formatBytes(summary.bytes)}) match checksums.txt and the aggregate checksum; ${summary.images} images; components ${summary.components.join(', ')}`);
       printLine(signedBy !== undefined ? `Signature ${signedBy.file} verified (key ${signedBy.keyId.slice(0, 16)})` : summary.signed !== undefined ? `Signed (${summary.signed}); pass --key to check the signature` : 'Not signed');
     });
+
+  zarf
+    .command('export')
+    .description('write a bundle as a Zarf package (images and models as OCI images in images/), streamed from the bundle')
+    .argument('<bundle>', 'bundle: directory, .tar, .tar.zst, first volume or .parts.json')
+    .option('-o, --out <file>', 'package to write (default zarf-package-<name>-<arch>-<version>.tar.zst)')
+    .option('--arch <arch>', 'metadata.architecture (default: the platform of the bundle\'s images, else this machine)')
+    .option('--sign <key>', 'sign zarf.yaml with this private key (zarf.bundle.sig and zarf.yaml.sig, as `zarf package sign`)')
+    .option('--json', 'print the result as JSON')
+    .action(async (path: string, opts: { out?: string; arch?: string; sign?: string; json?: boolean }) => {
+      const mode = outputMode(opts.json === true);
+      const signWith = opts.sign !== undefined ? await privateKeyFromFile(opts.sign) : undefined;
+      const result = await runWithProgress(mode, `Export ${path} as a Zarf package`, () =>
+        exportZarfPackage(path, {
+          ...(opts.out !== undefined ? { out: opts.out } : {}),
+          ...(opts.arch !== undefined ? { arch: opts.arch } : {}),
+          ...(signWith !== undefined ? { signWith } : {}),
+        }),
+      );
+      if (mode === 'json') return printJson(result);
+      for (const i of result.images) printLine(`  ${i.kind.padEnd(6)} ${i.reference} ${i.digest}`);
+      printLine(`Wrote ${result.path}: Zarf package ${result.name} ${result.version} (${result.architecture}), ${result.images.length} images, ${result.blobs} blobs (${formatBytes(result.bytes)})`);
+    });
 }
 
 async function pushAction(path: string, flags: PushFlags): Promise<void> {
@@ -115,6 +139,7 @@ async function deployAction(path: string, flags: DeployFlags): Promise<void> {
       keys,
       allowUnsigned: flags.allowUnsigned === true,
       values,
+      ...(flags.components !== undefined ? { components: splitNames(flags.components) } : {}),
       noPush: flags.push === false,
       dryRun: flags.dryRun === true,
       ...(flags.renderOnly !== undefined ? { renderOnly: flags.renderOnly } : {}),
@@ -125,10 +150,20 @@ async function deployAction(path: string, flags: DeployFlags): Promise<void> {
   if (mode === 'json') return printJson(report);
   if (report.signedBy !== undefined) printLine(`Signature ${report.signedBy.file} verified (key ${report.signedBy.keyId.slice(0, 16)})`);
   if (report.push !== undefined) printImages(report.push.images);
+  const pushed = !report.dryRun && flags.push !== false;
+  for (const c of report.charts) {
+    printLine(`Helm chart ${c.chart} version ${c.version} ${pushed ? 'pushed' : 'would be pushed'} as ${c.reference}; install it with \`${c.install}\` (deploy does not run Helm)`);
+    if (c.values.length > 0) printLine(`  values files (in components/${c.component}.tar): ${c.values.join(', ')}`);
+  }
   for (const o of report.objects) printLine(`  ${o.action.padEnd(12)} ${o.id}`);
-  if (report.files !== undefined) printLine(`Wrote ${report.files.length} manifests to ${flags.renderOnly}`);
+  if (report.files !== undefined) printLine(`Wrote ${report.objects.length} manifests${report.charts.length > 0 ? ' and charts.txt' : ''} to ${flags.renderOnly}`);
   else if (!report.dryRun) printLine(`Deployed components ${report.components.join(', ')} of ${report.package.name}`);
   printReport(report.report, 'Not deployed / needs attention');
+}
+
+/** splitNames reads a comma-separated list of component names. */
+function splitNames(list: string): string[] {
+  return list.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
 function printImages(images: Array<{ image: string; digest: string; checksummed: string; plain: string }>): void {

@@ -154,7 +154,7 @@ export async function pushImages(source: PackageSource, plans: ImagePlan[], regi
  * only then), whether the upload takes it, fails half way, or finds the blob already there. Returns false when the
  * upload failed in a way another pass can fix; throws when the bytes themselves are wrong.
  */
-async function sendEntry(entry: PackageEntry, desc: Descriptor, repo: Repository, onBytes: (n: number) => void, signal: AbortSignal | undefined): Promise<boolean> {
+export async function sendEntry(entry: PackageEntry, desc: Descriptor, repo: Repository, onBytes: (n: number) => void, signal: AbortSignal | undefined): Promise<boolean> {
   if (entry.size !== desc.size) {
     throw new AirbundleError('ZARF_PACKAGE_CORRUPT', `${entry.name} is ${entry.size} bytes now, ${desc.size} when it was checked: the package changed`, { details: { file: entry.name } });
   }

@@ -1,12 +1,13 @@
 /**
  * ComponentReader parses `components/<name>.tar` as its bytes stream past (the outer entry is being hashed at the
- * same time), keeping in memory only the small text zarf-compat renders (`<name>/manifests/*`) and listing the
- * rest (charts, values, files, data, repos) for the report. A component holding gigabytes of data-injection
+ * same time), keeping in memory only the small text zarf-compat renders (`<name>/manifests/*`), the digest and
+ * Chart.yaml of each chart archive, and listing the rest (values, files, data, repos) for the report. A component holding gigabytes of data-injection
  * payload costs no memory and no disk.
  * Reference: layout in zarf.md §1.2 (`assemblePackageComponent`).
  */
 import tar from 'tar-stream';
 import { AirbundleError, errorMessage } from '../../src/errors.js';
+import { readChartArchive, type ChartArchive } from '../chart/chart-archive.js';
 import { drainOrClose } from '../util/drain-or-close.js';
 
 /** Largest manifest file kept in memory, and all manifests of a component together. */
@@ -20,6 +21,8 @@ export interface ComponentContent {
   manifests: Map<string, Buffer>;
   /** Other entries by top-level folder (`charts`, `values`, `files`, `data`, `repos`, …) → paths and sizes. */
   others: Map<string, Array<{ path: string; size: number }>>;
+  /** Chart archives (`charts/<chart>-<version>.tgz`) → digest, size and Chart.yaml. */
+  charts: Map<string, ChartArchive>;
 }
 
 /** ComponentReader is fed the component tar's bytes with `write` and gives its content at `end`. */
@@ -33,7 +36,7 @@ export class ComponentReader {
 
   constructor(component: string) {
     this.#name = component;
-    this.#content = { name: component, manifests: new Map(), others: new Map() };
+    this.#content = { name: component, manifests: new Map(), others: new Map(), charts: new Map() };
     this.#extract.on('error', (err: unknown) => {
       this.#error ??= err;
     });
@@ -61,7 +64,8 @@ export class ComponentReader {
         this.#content.manifests.set(inside, Buffer.concat(chunks));
         continue;
       }
-      entry.resume();
+      if (kind === 'charts' && parts.length === 3 && inside.endsWith('.tgz')) this.#content.charts.set(inside, await readChartArchive(entry as AsyncIterable<unknown> as AsyncIterable<Buffer>));
+      else entry.resume();
       const list = this.#content.others.get(kind) ?? [];
       list.push({ path: inside, size });
       this.#content.others.set(kind, list);

@@ -13,13 +13,18 @@ import { AirbundleError } from '../../src/errors.js';
 import type { Cluster } from '../../src/k8s/cluster.types.js';
 import type { RegistryOptions } from '../../src/oci/registry.js';
 import { noProgress, type ProgressSink } from '../../src/progress/events.js';
+import { helmInstallCommand, planCharts, zarfTimeToRfc3339 } from '../chart/chart-plan.js';
+import { writeChartsList } from '../chart/charts-list.js';
+import type { PushedChart } from '../chart/push-charts.js';
 import { planImages, type ImagePlan } from '../image/image-plan.js';
 import type { PushImagesReport } from '../image/push-images.js';
 import type { ReportItem } from '../import/import-report.types.js';
 import { zarfTemplateValues } from '../manifests/package-templates-values.js';
+import { addPullSecrets } from '../manifests/pull-secret.js';
 import { renderComponents } from '../manifests/render-components.js';
 import { notDeployed, selectComponents } from './package-report.js';
 import { openPackageSource } from './package-source.js';
+import { pullCredentials } from './pull-credentials.js';
 import { pushTo } from './push-to-registry.js';
 import { scanPackage, type PackageScan } from './scan-package.js';
 import { verifyZarfSignature, type VerifiedZarfSignature } from './zarf-signature.js';
@@ -52,6 +57,8 @@ export interface ZarfDeployReport {
   signedBy?: VerifiedZarfSignature;
   components: string[];
   push?: PushImagesReport;
+  /** Helm charts pushed as OCI artifacts (or, with --dry-run/--no-push, that would be), with how to install them. */
+  charts: PushedChart[];
   objects: Array<{ id: string; action: string }>;
   files?: string[];
   /** What was not deployed or needs attention. */
@@ -81,40 +88,50 @@ export async function deployZarfPackage(path: string, options: ZarfDeployOptions
   const { selected, report } = selectComponents(scan.pkg, options.components);
   report.push(...notDeployed(selected, scan.components));
   const plans = planImages(unique(selected.flatMap((c) => c.images ?? [])), scan, options.registry);
+  const charts = planCharts(selected, scan.components, options.registry, zarfTimeToRfc3339(scan.pkg.build?.timestamp));
+  report.push(...charts.report);
   const { templates } = await zarfTemplateValues(scan.pkg, options.values ?? {}, options.registry);
   const rendered = renderComponents({ components: selected, content: scan.components, templates, images: pinnedImages(plans) });
-  validateObjects(rendered.objects);
+  const creds = await pullCredentials(options.registry, options.connection);
+  const objects = creds !== undefined ? addPullSecrets(rendered.objects, options.registry, creds, scan.pkg.metadata.name) : rendered.objects;
+  validateObjects(objects);
   report.push(...rendered.report);
   for (const r of rendered.report) onEvent({ type: 'warn', phase: 'deploy', message: `${r.where}: ${r.message}` });
   const result: ZarfDeployReport = {
     package: { name: scan.pkg.metadata.name, ...(scan.pkg.metadata.version !== undefined ? { version: scan.pkg.metadata.version } : {}), file: source.name },
     ...(signedBy !== undefined ? { signedBy } : {}),
     components: selected.map((c) => c.name),
+    charts: charts.plans.map((p) => ({ component: p.component, chart: p.chart, version: p.artifact.version, reference: `${p.url}:${p.artifact.tag}`, digest: p.artifact.manifest.desc.digest, install: helmInstallCommand(p), values: p.values })),
     objects: [],
     report,
     dryRun: options.dryRun === true,
   };
   if (options.dryRun === true) {
-    result.objects = rendered.objects.map((o) => ({ id: objectId(o), action: 'would apply' }));
+    result.objects = objects.map((o) => ({ id: objectId(o), action: 'would apply' }));
     return result;
   }
-  if (options.noPush !== true && plans.length > 0) result.push = await pushTo(source, plans, options, onEvent);
+  if (options.noPush !== true && (plans.length > 0 || charts.plans.length > 0)) {
+    const pushed = await pushTo(source, plans, options, onEvent, charts.plans);
+    if (plans.length > 0) result.push = pushed.images;
+    result.charts = pushed.charts;
+  }
   if (options.renderOnly !== undefined) {
-    result.files = await writeRendered(options.renderOnly, rendered.objects);
-    result.objects = rendered.objects.map((o) => ({ id: objectId(o), action: 'rendered' }));
+    result.files = await writeRendered(options.renderOnly, objects);
+    if (result.charts.length > 0) result.files.push(await writeChartsList(options.renderOnly, result.charts));
+    result.objects = objects.map((o) => ({ id: objectId(o), action: 'rendered' }));
     return result;
   }
   if (options.cluster === undefined) throw new AirbundleError('USAGE', 'deploy needs a cluster (--kubeconfig) unless --render-only or --dry-run');
-  const namespace = rendered.objects.find((o) => o.kind === 'Namespace')?.metadata.name ?? 'default';
-  onEvent({ type: 'phase-start', phase: 'apply', title: `Apply ${rendered.objects.length} objects` });
-  result.objects = await applyToCluster(options.cluster, rendered.objects, {
+  const namespace = objects.find((o) => o.kind === 'Namespace')?.metadata.name ?? 'default';
+  onEvent({ type: 'phase-start', phase: 'apply', title: `Apply ${objects.length} objects` });
+  result.objects = await applyToCluster(options.cluster, objects, {
     bundle: scan.pkg.metadata.name,
     namespace,
     streams: [],
     onEvent,
     ...(options.signal !== undefined ? { signal: options.signal } : {}),
   });
-  onEvent({ type: 'phase-end', phase: 'apply', title: `Apply ${rendered.objects.length} objects` });
+  onEvent({ type: 'phase-end', phase: 'apply', title: `Apply ${objects.length} objects` });
   return result;
 }
 

@@ -1,13 +1,25 @@
 /**
- * What of a Zarf package `bundle deploy` does not do, component by component: Helm charts, host files, data
- * injections, git repositories, actions, health checks. Listed for the operator, never silently skipped.
+ * What of a Zarf package `bundle deploy` does not do, component by component: host files, data injections, git
+ * repositories, actions, health checks (Helm charts are pushed, not installed: see planCharts). Listed for the operator, never silently skipped.
  */
+import { AirbundleError } from '../../src/errors.js';
 import type { ZarfComponent, ZarfPackage } from '../definition/zarf-definition.types.js';
 import type { ReportItem } from '../import/import-report.types.js';
 import type { ComponentContent } from './component-reader.js';
 
-/** selectComponents picks what `zarf package deploy --confirm` deploys: required and default components, plus those named. */
+/**
+ * selectComponents picks what `zarf package deploy --confirm --components …` deploys: required and default
+ * components, plus those named. A name the package does not hold is a USAGE error listing the components.
+ */
 export function selectComponents(pkg: ZarfPackage, named: string[] = []): { selected: ZarfComponent[]; report: ReportItem[] } {
+  const unknown = named.filter((n) => !pkg.components.some((c) => c.name === n));
+  if (unknown.length > 0) {
+    const all = pkg.components.map((c) => `${c.name}${c.required === true ? ' (required)' : c.default === true ? ' (default)' : ''}`);
+    throw new AirbundleError('USAGE', `--components names ${unknown.join(', ')}, which package ${pkg.metadata.name} does not hold; its components: ${all.join(', ')}`, {
+      hint: 'name optional components exactly as listed, comma-separated',
+      details: { unknown, components: pkg.components.map((c) => c.name) },
+    });
+  }
   const report: ReportItem[] = [];
   const selected: ZarfComponent[] = [];
   for (const c of pkg.components) {
@@ -22,9 +34,6 @@ export function notDeployed(components: ZarfComponent[], content: Map<string, Co
   const out: ReportItem[] = [];
   for (const c of components) {
     const where = `component ${c.name}`;
-    for (const chart of c.charts ?? []) {
-      out.push({ kind: 'not-carried', where: `${where}: charts ${chart.name}`, message: `Helm chart ${chart.name}${chart.version !== undefined ? ` ${chart.version}` : ''} is not installed: bundle deploy does not run Helm`, hint: `take ${c.name}/charts/*.tgz from components/${c.name}.tar and install it with helm` });
-    }
     for (const f of c.files ?? []) out.push({ kind: 'not-carried', where: `${where}: files`, message: `file ${f.source} is not placed at ${f.target} on this machine` });
     for (const d of c.dataInjections ?? []) {
       out.push({ kind: 'not-carried', where: `${where}: dataInjections`, message: `data ${d.source} is not injected into ${d.target.namespace}/${d.target.selector} container ${d.target.container} at ${d.target.path}`, hint: 'import the definition with bundle zarf import: data injections become volumes' });

@@ -47,7 +47,7 @@ export async function pushZarfPackage(path: string, options: ZarfPushOptions): P
   });
   const images = [...new Set(scan.pkg.components.flatMap((c) => c.images ?? []))];
   const plans = planImages(images, scan, options.registry);
-  const push = await pushTo(source, plans, options, onEvent);
+  const { images: push } = await pushTo(source, plans, options, onEvent);
   return {
     package: { name: scan.pkg.metadata.name, ...(scan.pkg.metadata.version !== undefined ? { version: scan.pkg.metadata.version } : {}), file: source.name },
     ...(signedBy !== undefined ? { signedBy } : {}),

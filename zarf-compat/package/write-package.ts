@@ -6,6 +6,7 @@
  * Reference: zarf-dev/zarf src/pkg/packager/assemble/assemble.go (getChecksum), src/pkg/archive/archive.go.
  */
 import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { KeyObject } from 'node:crypto';
@@ -13,6 +14,7 @@ import { parseDocument } from 'yaml';
 import { CompressStream } from 'zstd-napi';
 import { createTarStream } from '../../src/archive/tar-writer.js';
 import { AirbundleError } from '../../src/errors.js';
+import { tempPathFor } from '../../src/util/fs-atomic.js';
 import { sha256Hex, UNLISTED_FILES } from './package-integrity.js';
 import { signZarfDefinition } from './zarf-signature.js';
 
@@ -39,12 +41,29 @@ export function checksumsFile(files: Array<{ name: string; data: Buffer }>): str
   return `${lines.join('\n')}\n`;
 }
 
-/** writeZarfPackage writes `path` (`.tar.zst`, or `.tar` uncompressed). */
+/** ZarfPackageFile is one file to write, streamed: its sha256 (hex) must be known before the archive is written. */
+export interface ZarfPackageFile {
+  name: string;
+  size: number;
+  sha256: string;
+  open: () => Promise<Readable>;
+}
+
+/** writeZarfPackage writes `path` (`.tar.zst`, or `.tar` uncompressed) from files in memory. */
 export async function writeZarfPackage(path: string, content: ZarfPackageContent): Promise<WrittenPackage> {
+  const files = content.files.map((f): ZarfPackageFile => ({ name: f.name, size: f.data.length, sha256: sha256Hex(f.data), open: () => Promise.resolve(Readable.from([f.data])) }));
+  return writeZarfPackageFiles(path, { definition: content.definition, files, ...(content.signWith !== undefined ? { signWith: content.signWith } : {}) });
+}
+
+/**
+ * writeZarfPackageFiles writes `path` from files opened one at a time and streamed through (a blob of any size
+ * costs no memory), to a temporary name renamed into place once complete.
+ */
+export async function writeZarfPackageFiles(path: string, content: { definition: string; files: ZarfPackageFile[]; signWith?: KeyObject }): Promise<WrittenPackage> {
   for (const f of content.files) {
     if (UNLISTED_FILES.has(f.name)) throw new AirbundleError('USAGE', `${f.name} is written by writeZarfPackage itself`);
   }
-  const checksums = checksumsFile(content.files);
+  const checksums = `${content.files.map((f) => `${f.sha256} ${f.name}`).sort().join('\n')}\n`;
   const aggregateChecksum = sha256Hex(checksums);
   const doc = parseDocument(content.definition);
   doc.setIn(['metadata', 'aggregateChecksum'], aggregateChecksum);
@@ -53,14 +72,22 @@ export async function writeZarfPackage(path: string, content: ZarfPackageContent
     doc.setIn(['build', 'provenanceFiles'], ['checksums.txt', 'zarf.bundle.sig']);
   }
   const definition = Buffer.from(doc.toString({ lineWidth: 0 }));
-  const entries = [...content.files, { name: 'checksums.txt', data: Buffer.from(checksums) }, { name: 'zarf.yaml', data: definition }];
+  const small = (name: string, data: Buffer): ZarfPackageFile => ({ name, size: data.length, sha256: '', open: () => Promise.resolve(Readable.from([data])) });
+  const entries = [...content.files, small('checksums.txt', Buffer.from(checksums)), small('zarf.yaml', definition)];
   if (content.signWith !== undefined) {
     const sig = signZarfDefinition(definition, content.signWith);
-    entries.push({ name: 'zarf.bundle.sig', data: sig.bundle }, { name: 'zarf.yaml.sig', data: sig.legacy });
+    entries.push(small('zarf.bundle.sig', sig.bundle), small('zarf.yaml.sig', sig.legacy));
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const tar = createTarStream(entries.map((e) => ({ name: e.name, size: e.data.length, open: () => Promise.resolve(Readable.from([e.data])) })));
-  const stages = path.endsWith('.tar') ? [tar, createWriteStream(path)] : [tar, new CompressStream({ compressionLevel: 3, checksumFlag: true }), createWriteStream(path)];
-  await (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
+  const tar = createTarStream(entries.map((e) => ({ name: e.name, size: e.size, open: e.open })));
+  const temp = tempPathFor(path);
+  const stages = path.endsWith('.tar') ? [tar, createWriteStream(temp)] : [tar, new CompressStream({ compressionLevel: 3, checksumFlag: true }), createWriteStream(temp)];
+  try {
+    await (pipeline as (...s: unknown[]) => Promise<void>)(...stages);
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
   return { path, aggregateChecksum, definition };
 }

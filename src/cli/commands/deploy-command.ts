@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { deployBundle } from '../../deploy/deploy.js';
 import { parseSets, readValuesFile } from '../../deploy/values.js';
+import { AirbundleError } from '../../errors.js';
 import { loadTrustedKeys } from '../keys.js';
 import { printJson, printLine } from '../output.js';
 import { addRegistryFlags, registryOptionsFrom, type RegistryFlags } from '../registry-options.js';
@@ -19,6 +20,8 @@ export interface DeployFlags extends RegistryFlags {
   push?: boolean;
   dryRun?: boolean;
   kubeconfig?: string;
+  /** Zarf packages only: optional components to deploy too, comma-separated. */
+  components?: string;
   json?: boolean;
 }
 
@@ -38,10 +41,12 @@ export function registerDeploy(program: Command): void {
     .option('--no-push', 'with --render-only: do not push the content')
     .option('--dry-run', 'check everything and print the plan; change nothing')
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)')
+    .option('--components <names>', 'Zarf packages only: optional components to deploy too, comma-separated')
     .option('--json', 'print the report as JSON');
   addRegistryFlags(cmd).action(async (path: string, opts: DeployFlags) => {
     const foreign = await foreignPackageHandler(path);
     if (foreign !== undefined) return foreign.deploy(path, opts);
+    if (opts.components !== undefined) throw new AirbundleError('USAGE', '--components applies to Zarf packages only: a bundle deploys all of its content', { hint: 'drop --components' });
     const values = { ...(opts.values !== undefined ? await readValuesFile(opts.values) : {}), ...parseSets(opts.set) };
     const keys = await loadTrustedKeys(opts.key);
     const connection = await registryOptionsFrom(opts);
