@@ -1,4 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { bundleFromJSON } from '@sigstore/bundle';
+import { toSignedEntity, Verifier } from '@sigstore/verify';
 import { describe, expect, it } from 'vitest';
 import { AirbundleError } from '../../src/errors.js';
 import { signZarfDefinition, verifyZarfSignature } from '../../zarf-compat/index.js';
@@ -33,6 +35,17 @@ describe('Zarf package signatures', () => {
     expect(verifyZarfSignature(definition, s, [publicKey]).file).toBe('zarf.bundle.sig');
     expect(verifyZarfSignature(definition, { legacy: s.legacy }, [publicKey]).file).toBe('zarf.yaml.sig');
     expect(verifyZarfSignature(definition, { legacy: Buffer.concat([s.legacy, Buffer.from('\n')]) }, [publicKey]).file).toBe('zarf.yaml.sig');
+  });
+
+  it('make a zarf.bundle.sig that Sigstore\'s own verifier accepts as a key-signed message signature over zarf.yaml', () => {
+    const { bundle } = signZarfDefinition(definition, privateKey);
+    const verifier = new Verifier(
+      { certificateAuthorities: [], timestampAuthorities: [], tlogs: [], ctlogs: [], publicKey: () => ({ publicKey, validFor: () => true }) },
+      { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 },
+    );
+    const parsed = bundleFromJSON(JSON.parse(bundle.toString()));
+    expect(() => verifier.verify(toSignedEntity(parsed, definition))).not.toThrow();
+    expect(() => verifier.verify(toSignedEntity(parsed, Buffer.concat([definition, Buffer.from('#')])))).toThrow();
   });
 
   for (const pad of [1, 2] as const) {
