@@ -16,7 +16,7 @@ import type { ReadOnlyStorage } from '../content/storage.js';
 import { verifyStream } from '../content/verify-stream.js';
 import { AirbundleError } from '../errors.js';
 import { noProgress, type ProgressSink } from '../progress/events.js';
-import { tempPathFor, writeFileAtomic } from '../util/fs-atomic.js';
+import { removeStaleTemps, tempPathFor, writeFileAtomic } from '../util/fs-atomic.js';
 import {
   BLOBS_DIR,
   BUNDLE_MANIFEST_FILE,
@@ -197,6 +197,8 @@ async function writeArchive(options: WriteBundleOptions, form: 'tar' | 'tar.zst'
     };
   }
 
+  // A build killed while writing left its partial archive under a temp name; it cannot be resumed, so free its space.
+  await removeStaleTemps(options.out);
   const tmp = tempPathFor(options.out);
   try {
     await pipeline([...stages, createWriteStream(tmp)] as unknown as [Readable, Writable], { signal: options.signal });

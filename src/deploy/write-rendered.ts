@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/fs-atomic.js';
 import type { KubeObject } from './kube-object.js';
 
 /** writeRendered writes one YAML file per object, numbered in apply order (`00-namespace-ai.yaml`), for GitOps. */
@@ -10,6 +10,8 @@ export async function writeRendered(dir: string, objects: KubeObject[]): Promise
   const files: string[] = [];
   for (const [i, o] of objects.entries()) {
     const file = join(dir, `${String(i).padStart(2, '0')}-${o.kind.toLowerCase()}-${o.metadata.name}.yaml`);
+    // A deploy killed mid-write left a temp sibling: it must not end up in a GitOps repository.
+    await removeStaleTemps(file);
     await writeFileAtomic(file, stringify(o, { lineWidth: 0 }));
     files.push(file);
   }

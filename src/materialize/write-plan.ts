@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { verifyStream } from '../content/verify-stream.js';
 import { AirbundleError, errorMessage, isAirbundleError } from '../errors.js';
 import { noProgress, type ProgressSink } from '../progress/events.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { removeStaleTemps, writeFileAtomic } from '../util/fs-atomic.js';
 import { DirGuard, syncDir } from './dir-guard.js';
 import type { MaterializeLayout, MaterializePlan, PlannedFile } from './materialize-plan.js';
 import { DONE_FILE, JOURNAL_FILE, MATERIALIZED_FILE, partialNameFor } from './marker-files.js';
@@ -80,6 +80,8 @@ export async function writePlan(plan: MaterializePlan, to: string, options: Writ
 
   const marker = await markerState(root, plan);
   if (marker === 'match' && (await allSized(plan.files, paths))) {
+    // A run killed after writing `.done` but before removing its journal left the journal behind.
+    await rm(join(root, JOURNAL_FILE), { force: true });
     onEvent({ type: 'phase-start', phase: 'materialize', title, total: 0 });
     for (const f of plan.files) onEvent({ type: 'item-end', phase: 'materialize', item: f.path, skipped: true });
     onEvent({ type: 'phase-end', phase: 'materialize', title });
@@ -114,6 +116,9 @@ export async function writePlan(plan: MaterializePlan, to: string, options: Writ
       onEvent({ type: 'item-end', phase: 'materialize', item: file.path });
     });
     await guard.syncTouched();
+    // A run killed while writing a marker left its temp file at the top of the target: clear it, so the tree is
+    // exactly what an uninterrupted run leaves.
+    for (const name of [MATERIALIZED_FILE, DONE_FILE]) await removeStaleTemps(join(root, name));
     await writeFileAtomic(join(root, MATERIALIZED_FILE), plan.manifest);
     await writeFileAtomic(join(root, DONE_FILE), plan.done);
     await syncDir(root);

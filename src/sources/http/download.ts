@@ -85,6 +85,12 @@ export interface DownloadOptions {
   verify?: (file: { path: string; digest: Digest; size: number }) => Promise<void>;
   /** Describes a refusal (a status other than 200/206/304/416) better than the generic SOURCE_HTTP_STATUS; undefined keeps that. */
   describeStatus?: (res: Response, servedBy: string) => AirbundleError | undefined;
+  /**
+   * Called with the verified blob and its validators just before it enters the cache, so that what the caller
+   * records about it is on disk first: a run killed in between then finds the record and a complete partial
+   * (nothing is fetched again), never the blob without its record.
+   */
+  beforeCommit?: (blob: DownloadedBlob) => Promise<void>;
 }
 
 /** DownloadedBlob is a blob now in `cache.blobs`, with its chunk digests and the validators it was served with. */
@@ -292,11 +298,12 @@ async function finish(opts: DownloadOptions, partial: PartialDownload): Promise<
       throw err;
     }
   }
-  await partial.commit(opts.cache.blobs.blobPath({ digest }));
-  if (chunks.length > 0) await opts.cache.recordChunks(digest, opts.chunkSize, chunks);
   const blob: DownloadedBlob = { digest, size, chunks };
   if (partial.meta.etag !== undefined) blob.etag = partial.meta.etag;
   if (partial.meta.lastModified !== undefined) blob.lastModified = partial.meta.lastModified;
+  await opts.beforeCommit?.(blob);
+  await partial.commit(opts.cache.blobs.blobPath({ digest }));
+  if (chunks.length > 0) await opts.cache.recordChunks(digest, opts.chunkSize, chunks);
   return blob;
 }
 

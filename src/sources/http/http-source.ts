@@ -103,12 +103,14 @@ async function fetchBlob(
       ctx.onEvent({ type: 'bytes', phase: 'resolve', item, done, total });
     },
     onRetry: (attempt, reason, waitMs) => ctx.onEvent({ type: 'retry', phase: 'resolve', item, attempt, reason, waitMs }),
+    // The URL's record (validators: the provenance's revision and date) is written before the blob enters the
+    // cache: with a pin, a cached blob is used without a request, so a record missing then would stay missing.
+    beforeCommit: async ({ chunks: _chunks, ...rest }) => ctx.cache.writeMeta(META_KIND, ContentCache.keyOf(url), { url, ...rest }),
   });
   if (outcome.status === 'not-modified' && current !== undefined) return { blob: current, chunks: undefined };
   if (outcome.status === 'not-modified') throw new AirbundleError('INTERNAL', `model "${entry.name}": ${url} answered 304 to an unconditional request`);
   const { chunks, ...rest } = outcome.blob;
   const blob: UrlRecord = { url, ...rest };
-  await ctx.cache.writeMeta(META_KIND, ContentCache.keyOf(url), blob);
   start(blob.size);
   ctx.onEvent({ type: 'item-end', phase: 'resolve', item, cached: false });
   return { blob, chunks };
