@@ -3,11 +3,13 @@
  * (`<comp>/charts/<name>-<version>.tgz`, `<comp>/values/<name>-<version>-<i>`), and one tiny image. For tests of
  * component selection, pull secrets and charts.
  */
-import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { stringify } from 'yaml';
 import { writeZarfPackage } from '../../zarf-compat/index.js';
+import { buildImage } from '../support/oci-image.js';
+import { zarfImageFiles } from './zarf-fixture.js';
 
 /** The one image every built package carries. */
 export const BUILT_IMAGE = 'localhost/demo/app:1.0';
@@ -32,8 +34,6 @@ export interface ComponentSpec {
   charts?: ChartSpec[];
   images?: string[];
 }
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** tarOf packs files (sorted as given) into a ustar archive in memory. */
 export async function tarOf(files: Array<{ name: string; data: Buffer }>): Promise<Buffer> {
@@ -61,23 +61,7 @@ export async function tinyChart(name: string, version: string, extra: Record<str
 
 /** buildPackage writes the package to `path` and returns the image's manifest digest. */
 export async function buildPackage(path: string, components: ComponentSpec[], options: { name?: string; signWith?: KeyObject } = {}): Promise<{ imageDigest: string }> {
-  const layer = randomBytes(1024);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] }, config: {} }));
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha(layer)}`, size: layer.length }],
-    }),
-  );
-  const index = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': BUILT_IMAGE, 'org.opencontainers.image.base.name': BUILT_IMAGE } }],
-    }),
-  );
+  const image = buildImage([1024]);
   const files: Array<{ name: string; data: Buffer }> = [];
   const defs: Array<Record<string, unknown>> = [];
   for (const c of components) {
@@ -106,11 +90,7 @@ export async function buildPackage(path: string, components: ComponentSpec[], op
     defs.push(def);
     if (inner.length > 0) files.push({ name: `components/${c.name}.tar`, data: await tarOf(inner) });
   }
-  files.push(
-    { name: 'images/oci-layout', data: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
-    { name: 'images/index.json', data: index },
-    ...[config, manifest, layer].map((data) => ({ name: `images/blobs/sha256/${sha(data)}`, data })),
-  );
+  files.push(...zarfImageFiles(image, BUILT_IMAGE));
   const definition = stringify({
     kind: 'ZarfPackageConfig',
     metadata: { name: options.name ?? 'demo', version: '1.0.0', architecture: 'amd64' },
@@ -118,7 +98,7 @@ export async function buildPackage(path: string, components: ComponentSpec[], op
     components: defs,
   });
   await writeZarfPackage(path, { definition, files, ...(options.signWith !== undefined ? { signWith: options.signWith } : {}) });
-  return { imageDigest: `sha256:${sha(manifest)}` };
+  return { imageDigest: image.manifest.digest };
 }
 
 /** deploymentYaml is a Deployment using the built image. */

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compress, decompress } from 'zstd-napi';
 import { openPackageSource, readPackageFiles, writeZarfPackage } from '../../zarf-compat/index.js';
+import { buildImage, type TestImage } from '../support/oci-image.js';
 
 export const FIXTURE = '/work/shared/zarf-fixtures/packages/zarf-package-test-amd64-0.0.1.tar.zst';
 /** The one image of the fixture and its manifest digest in images/index.json. */
@@ -99,34 +100,23 @@ function retarOne(tar: Buffer, at: TarEntryAt, body: Buffer): Buffer {
  * `layerSize` random bytes, split into parts of `partSize` when given: a package big enough to measure with.
  */
 export async function writeSyntheticPackage(path: string, layerSize: number): Promise<{ digest: string; layer: string }> {
-  const { createHash, randomBytes } = await import('node:crypto');
-  const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-  const layer = randomBytes(layerSize);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layer)}`] }, config: {} }));
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${sha(layer)}`, size: layer.length }],
-    }),
-  );
   const ref = 'localhost/big/data:1.0';
-  const index = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': ref, 'org.opencontainers.image.base.name': ref } }],
-    }),
-  );
+  const image = buildImage([layerSize]);
   const definition = ['kind: ZarfPackageConfig', 'metadata:', '  name: big', '  version: 1.0.0', '  architecture: amd64', 'components:', '  - name: data', '    required: true', '    images:', `      - ${ref}`, ''].join('\n');
-  await writeZarfPackage(path, {
-    definition,
-    files: [
-      { name: 'images/oci-layout', data: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
-      { name: 'images/index.json', data: index },
-      ...[config, manifest, layer].map((data) => ({ name: `images/blobs/sha256/${sha(data)}`, data })),
-    ],
-  });
-  return { digest: `sha256:${sha(manifest)}`, layer: `sha256:${sha(layer)}` };
+  await writeZarfPackage(path, { definition, files: zarfImageFiles(image, ref) });
+  return { digest: image.manifest.digest, layer: image.layers[0]!.digest };
+}
+
+/** zarfImageFiles lays one image out as a Zarf package's `images/` OCI layout, named `ref` as Zarf annotates it. */
+export function zarfImageFiles(image: TestImage, ref: string): Array<{ name: string; data: Buffer }> {
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ ...image.manifest, annotations: { 'org.opencontainers.image.ref.name': ref, 'org.opencontainers.image.base.name': ref } }],
+  };
+  return [
+    { name: 'images/oci-layout', data: Buffer.from('{"imageLayoutVersion":"1.0.0"}') },
+    { name: 'images/index.json', data: Buffer.from(JSON.stringify(index)) },
+    ...[...image.blobs].map(([digest, data]) => ({ name: `images/blobs/sha256/${digest.slice('sha256:'.length)}`, data })),
+  ];
 }
