@@ -1,137 +1,237 @@
 /**
- * bench: airbundle against the limits of DESIGN §11, side by side in one run on this machine.
- *   npm run bench                 2 GiB of model weights (BENCH_MIB=512 npm run bench for a quick run)
- * For each job it prints wall time, MB/s and peak RSS (GNU time, whole process), and the ratio to the reference:
- *   push    bundle push (.tar)  vs  skopeo copy --preserve-digests oci:…  and  raw HTTP PUT (curl -T) of the same blobs
- *   verify  bundle verify       vs  sha256sum of the same archive
- *   build   bundle build from a local HTTP server (.tar.zst, zstd included)  vs  curl -o of the same files
- * Nothing here asserts: the numbers are for people to read.
+ * bench: airbundle against the goals of DESIGN §11, each job side by side with the tool it replaces, in one run on
+ * this machine.
+ *   npm run bench                      1 GiB of model weights (4 shards)
+ *   npm run bench -- --size 10G        or 512M, 1G, …; BENCH_MIB=512 works too
+ *   npm run bench -- --level 1         the build job at another zstd level (default: the product's, 3)
+ * Jobs, and what each is compared with:
+ *   build        bundle build from a local HTTP server, to .tar.zst (zstd included)  vs  curl -o of the same files
+ *                (the goal's reference), and vs  curl -o then tar | zstd -3 -T1 (the same job with standard tools)
+ *   verify       bundle verify of the .tar                                          vs  sha256sum of the same file
+ *   push         bundle push of the .tar                 vs  skopeo copy --preserve-digests oci:… of the same content,
+ *                                                        and vs  a raw HTTP PUT (curl -T) of every blob
+ *   serve        skopeo copy docker://… oci:… from `bundle serve` of the .tar  vs  the same skopeo copy from the
+ *                registry bundle push filled (distribution 2.8): same client, same bytes, only the server differs
+ *   materialize  bundle materialize --layout plain (verified, fsynced files)  vs  tar -x of the .tar (the same
+ *                bytes written, unverified, not fsynced: what an operator without airbundle does), and vs tar -x
+ *                followed by `sync FILE…` of every file (durable, as materialize is)
+ * For each: wall seconds, MiB/s, peak RSS and bytes written to storage (GNU time: see scripts/bench/measure.ts).
+ * Prints a table and the goals met or not, and writes bench/results/bench-<size>-<date>.json.
+ * Every file goes under BENCH_DIR (default: the system temp directory; it must not be tmpfs), TMPDIR included,
+ * and is deleted as soon as the jobs that need it are done. Peak disk: about 4× the size. BENCH_KEEP=1 keeps it.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { startHttpFileServer } from '../test/support/http-file-server.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registry.js';
+import { hexOf, rawPutScript, totalSize, warm, writeShards } from './bench/content.js';
+import { describeMachine, diskOf } from './bench/machine.js';
+import { background, inSequence, timed, type Background, type Run } from './bench/measure.js';
+import { formatBytes, goalLines, Results, speedRatio, table, writeRecord, type Record, type Row } from './bench/report.js';
+import { parseBenchSize } from './bench/size.js';
 
-const MIB = 1024 * 1024;
-const totalMiB = Number(process.env.BENCH_MIB ?? 2048);
+const SHARDS = 4;
+const MAX_RSS = 200e6;
 const repo = join(import.meta.dirname, '..');
-const work = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'airbundle-bench-'));
 const bin = join(repo, 'bin', 'bundle.js');
+const node = process.execPath;
+const { values } = parseArgs({ options: { size: { type: 'string' }, level: { type: 'string' } } });
+const size = parseBenchSize(values.size, process.env.BENCH_MIB);
+/** zstd level of the build job: the product's default (3) unless `--level N`. */
+const level = Number(values.level ?? 3);
+if (!Number.isInteger(level) || level < 1 || level > 19) throw new Error(`--level ${values.level}: a zstd level from 1 to 19`);
 
-interface Run {
-  seconds: number;
-  rssMiB: number;
+const base = process.env.BENCH_DIR ?? tmpdir();
+const disk = diskOf(base);
+if (disk.filesystem === 'tmpfs') throw new Error(`${base} is on tmpfs (memory): set BENCH_DIR to a directory on disk`);
+if (disk.availableBytes < 4.5 * size.bytes) {
+  throw new Error(`${base} has ${formatBytes(disk.availableBytes)} free; a ${size.label} bench needs about ${formatBytes(4.5 * size.bytes)}: set BENCH_DIR`);
 }
-
-/** timed runs a command under GNU time and returns wall seconds and peak RSS (async: servers run in this process). */
-async function timed(cmd: string, args: string[]): Promise<Run> {
-  process.stderr.write(`bench: ${cmd === process.execPath ? 'bundle' : cmd} ${args.slice(cmd === process.execPath ? 1 : 0, 3).join(' ').slice(0, 100)}…\n`);
-  const started = process.hrtime.bigint();
-  const child = spawn('/usr/bin/time', ['-v', cmd, ...args], { env: { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const [status] = (await once(child, 'close')) as [number | null];
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
-  if (status !== 0 || m === null) throw new Error(`${cmd} ${args.join(' ').slice(0, 300)} failed (${status}):\n${stderr.slice(-3000)}`);
-  return { seconds, rssMiB: Number(m[1]) / 1024 };
+const newest = (dir: string): number =>
+  Math.max(...readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => statSync(join(e.parentPath, e.name)).mtimeMs));
+if (newest(join(repo, 'src')) > statSync(join(repo, 'dist', 'src', 'cli', 'main.js')).mtimeMs) {
+  process.stderr.write('bench: warning: src/ is newer than dist/, which the bench runs: npm run build first\n');
 }
+const work = mkdtempSync(join(base, 'airbundle-bench-'));
+// Registries, skopeo and the CLI put their temp files under TMPDIR: on the same disk, and removed with the rest.
+process.env.TMPDIR = join(work, 'tmp');
+mkdirSync(process.env.TMPDIR);
+const machine = describeMachine(work);
+const results = new Results();
+const registries = new Set<RunningRegistry>();
+const registry = async (): Promise<RunningRegistry> => {
+  const r = await startRegistry();
+  registries.add(r);
+  return r;
+};
+const stop = async (r: RunningRegistry): Promise<void> => {
+  registries.delete(r);
+  await r.stop();
+};
+let serving: Background | undefined;
+/** commitOf names the checked-out commit, `-dirty` with local changes (read only: no index refresh, no lock). */
+const commitOf = (dir: string): string => {
+  const git = (...args: string[]): string => spawnSync('git', ['--no-optional-locks', '-C', dir, ...args], { encoding: 'utf8' }).stdout.trim();
+  return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') === '' ? '' : '-dirty'}`;
+};
+const rm = (...paths: string[]): void => paths.forEach((p) => rmSync(p, { recursive: true, force: true }));
+const spec = (name: string, models: string[], options?: string): string =>
+  `apiVersion: airbundle.dev/v1\nkind: Bundle\nmetadata: {name: ${name}, version: "1"}\n${options === undefined ? '' : `options: ${options}\n`}models:\n${models.map((m) => `  - ${m}\n`).join('')}`;
 
-async function generate(path: string, mib: number): Promise<void> {
-  const out = createWriteStream(path);
-  const block = randomBytes(MIB);
-  for (let i = 0; i < mib; i += 1) {
-    block.writeUInt32LE(i, 0);
-    if (!out.write(Buffer.from(block))) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
-
-const rows: string[][] = [];
-function row(job: string, tool: string, run: Run, bytes: number, ratioLabel = '', ratio?: number, goal?: string): void {
-  rows.push([job, tool, `${run.seconds.toFixed(2)} s`, `${(bytes / MIB / run.seconds).toFixed(0)} MB/s`, `${run.rssMiB.toFixed(0)} MiB`, ratio === undefined ? '' : `${ratioLabel} ${ratio.toFixed(2)}×`, goal ?? '']);
-}
-
-function print(): void {
-  const header = ['job', 'tool', 'wall', 'rate', 'peak RSS', 'ratio', 'goal'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const fmt = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  process.stdout.write(`\n${fmt(header)}\n${rows.map(fmt).join('\n')}\n`);
-}
-
-const registries: RunningRegistry[] = [];
 try {
-  // Content: a model of N shards of at most 512 MiB (real checkpoints are sharded), plus the demo image.
-  const modelDir = join(work, 'src', 'model');
-  mkdirSync(modelDir, { recursive: true });
-  const shards = Math.max(1, Math.ceil(totalMiB / 512));
-  for (let i = 0; i < shards; i++) await generate(join(modelDir, `model-${String(i + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`), Math.ceil(totalMiB / shards));
+  process.stderr.write(`bench: ${size.label} in ${SHARDS} shards under ${work} (${machine.disk.filesystem} on ${machine.disk.device})\n`);
+  const modelDir = join(work, 'model');
+  mkdirSync(modelDir);
+  const shards = writeShards(modelDir, size.bytes, SHARDS);
   writeFileSync(join(modelDir, 'config.json'), '{"model_type":"bench"}\n');
-  const bytes = readdirSync(modelDir).reduce((n, f) => n + statSync(join(modelDir, f)).size, 0);
-  process.stderr.write(`bench: ${(bytes / MIB).toFixed(0)} MiB in ${shards} shards, in ${work}\n`);
+  const modelBytes = totalSize(modelDir);
 
-  const spec = join(work, 'src', 'bundle.yaml');
-  writeFileSync(spec, 'apiVersion: airbundle.dev/v1\nkind: Bundle\nmetadata: {name: bench, version: "1"}\nmodels:\n  - {name: bench, source: file://./model}\n');
+  // Load every module of the CLI once, unmeasured: reading a file for the first time since it was written updates
+  // its atime, and the kernel charges the dirtied inode block (4 KiB) to the reader as a write.
+  await timed(node, [bin, '--help']);
+
+  // The bundle the verify, push, serve and materialize jobs read: the model from the local files, as a .tar.
   const tar = join(work, 'bench.tar');
-  await timed(process.execPath, [bin, 'build', spec, '--out', tar, '--cache', join(work, 'cache')]);
+  writeFileSync(join(work, 'file.yaml'), spec('bench', ['{name: bench, source: file://./model}']));
+  await timed(node, [bin, 'build', join(work, 'file.yaml'), '--out', tar, '--cache', join(work, 'file-cache')]);
+  rm(join(work, 'file-cache'));
   const tarBytes = statSync(tar).size;
 
-  // verify vs sha256sum
-  const verify = await timed(process.execPath, [bin, 'verify', tar]);
-  const sha = await timed('sha256sum', [tar]);
-  row('verify', 'sha256sum', sha, tarBytes);
-  row('verify', 'bundle verify', verify, tarBytes, 'vs sha256sum', sha.seconds / verify.seconds, '≥ 1.5×');
-
-  // push vs skopeo vs raw PUT, each into a fresh registry
-  const layout = join(work, 'layout');
-  await timed(process.execPath, [bin, 'export', tar, '--oci-layout', layout]);
-  const regA = await startRegistry();
-  const regB = await startRegistry();
-  const regC = await startRegistry();
-  registries.push(regA, regB, regC);
-  const skopeo = await timed('skopeo', ['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:models/bench:1`, `docker://${regB.host}/models/bench:1`]);
-  const push = await timed(process.execPath, [bin, 'push', tar, '--registry', regA.host, '--plain-http']);
-  const blobsDir = join(layout, 'blobs', 'sha256');
-  const raw = await rawPut(regC.host, blobsDir);
-  row('push', 'raw HTTP PUT (curl)', raw, tarBytes);
-  row('push', 'skopeo copy', skopeo, tarBytes);
-  row('push', 'bundle push', push, tarBytes, 'vs skopeo', skopeo.seconds / push.seconds, '> 1×');
-  rows.push(['', '', '', '', '', `vs raw PUT ${(raw.seconds / push.seconds).toFixed(2)}×`, '≥ 0.9×']);
-
-  // build from a local HTTP server vs curl -o
+  // build: from a local HTTP server, vs curl -o of the same files.
   const server = await startHttpFileServer({ dir: modelDir });
+  let built: Row;
   try {
-    const files = readdirSync(modelDir).sort();
+    const files = [...shards, 'config.json'];
     const curlDir = join(work, 'curl');
     mkdirSync(curlDir);
-    const curl = await timed('bash', ['-c', files.map((f) => `curl -sS -o ${JSON.stringify(join(curlDir, f))} ${server.url}/${f}`).join(' && ')]);
-    const hexOf = (f: string): string => spawnSync('sha256sum', [join(modelDir, f)], { encoding: 'utf8' }).stdout.split(' ')[0]!;
-    const httpSpec = join(work, 'http.yaml');
-    writeFileSync(httpSpec, `apiVersion: airbundle.dev/v1\nkind: Bundle\nmetadata: {name: http, version: "1"}\nmodels:\n${files.map((f, i) => `  - {name: f${i}, source: "${server.url}/${f}#sha256=${hexOf(f)}"}`).join('\n')}\n`);
-    const build = await timed(process.execPath, [bin, 'build', httpSpec, '--out', join(work, 'http.tar.zst'), '--cache', join(work, 'http-cache')]);
-    row('build', 'curl -o', curl, bytes);
-    row('build', 'bundle build (http, .tar.zst)', build, bytes, 'vs curl', curl.seconds / build.seconds, '≥ 0.7×');
+    const curl = await timed('bash', ['-c', files.map((f) => `curl -sS -f -o ${JSON.stringify(join(curlDir, f))} ${server.url}/${f}`).join(' && ')]);
+    // The same job with standard tools: the downloaded files into a .tar.zst, on one zstd worker as ours.
+    const curlZst = join(work, 'curl.tar.zst');
+    const zstd = await timed('bash', ['-c', `set -o pipefail; tar -cf - -C ${JSON.stringify(curlDir)} . | zstd -q -${level} -T1 -o ${JSON.stringify(curlZst)}`]);
+    const curlZstBytes = statSync(curlZst).size;
+    rm(curlDir, curlZst);
+    const models = files.map((f, i) => `{name: f${i}, source: "${server.url}/${f}#sha256=${hexOf(join(modelDir, f))}"}`);
+    writeFileSync(join(work, 'http.yaml'), spec('http', models, `{compression: {level: ${level}}}`));
+    const zst = join(work, 'http.tar.zst');
+    const build = await timed(node, [bin, 'build', join(work, 'http.yaml'), '--out', zst, '--cache', join(work, 'http-cache')]);
+    const zstBytes = statSync(zst).size;
+    rm(zst, join(work, 'http-cache'));
+    results.add('build', 'curl -o', false, modelBytes, curl);
+    Object.assign(results.add('build', `curl -o, then tar → zstd -${level}`, false, modelBytes, inSequence(curl, zstd)), { short: 'curl+zstd', outputBytes: curlZstBytes });
+    built = Object.assign(results.add('build', 'bundle build (http → .tar.zst)', true, modelBytes, build), { outputBytes: zstBytes });
+    process.stderr.write(`bench: .tar.zst ${(zstBytes / modelBytes).toFixed(3)} of the model (tar | zstd -${level}: ${(curlZstBytes / modelBytes).toFixed(3)})\n`);
+    const r = speedRatio(build, curl);
+    results.judge('build from a local HTTP source', '≥ 0.7× curl -o of the same files, zstd included', `${r.toFixed(3)}×`, r >= 0.7);
   } finally {
     await server.close();
   }
-  print();
-} finally {
-  await Promise.all(registries.map((r) => r.stop()));
-  if (process.env.BENCH_KEEP === undefined) rmSync(work, { recursive: true, force: true });
-}
+  rm(modelDir);
 
-/** rawPut uploads every blob of a layout with curl: POST for a session, one monolithic PUT each (the floor). */
-function rawPut(host: string, blobsDir: string): Promise<Run> {
-  const script = readdirSync(blobsDir)
-    .map((hex) => {
-      const file = join(blobsDir, hex);
-      return `loc=$(curl -sS -X POST -D - -o /dev/null http://${host}/v2/raw/blobs/uploads/ | tr -d '\\r' | sed -n 's/^[Ll]ocation: //p'); case "$loc" in http*) ;; *) loc="http://${host}$loc";; esac; curl -sS -f -X PUT -H 'Content-Type: application/octet-stream' -T ${JSON.stringify(file)} -o /dev/null "$loc&digest=sha256:${hex}" || exit 1`;
-    })
-    .join('\n');
-  return timed('bash', ['-c', script]);
+  // verify: the .tar vs sha256sum of it.
+  warm(tar);
+  const sha = await timed('sha256sum', [tar]);
+  const verify = await timed(node, [bin, 'verify', tar]);
+  results.add('verify', 'sha256sum', false, tarBytes, sha);
+  const verified = results.add('verify', 'bundle verify (.tar)', true, tarBytes, verify);
+  const rv = speedRatio(verify, sha);
+  results.judge('verify', '≥ 1.5× sha256sum of the same bytes', `${rv.toFixed(3)}×`, rv >= 1.5);
+
+  // push: into a fresh registry each, vs skopeo from an OCI layout of the same content and vs raw PUTs of its blobs.
+  const regA = await registry();
+  const push = await timed(node, [bin, 'push', tar, '--registry', regA.host, '--plain-http']);
+  const layout = join(work, 'layout');
+  await timed(node, [bin, 'export', tar, '--oci-layout', layout]);
+  const blobsDir = join(layout, 'blobs', 'sha256');
+  const layoutBytes = totalSize(blobsDir);
+  const ref = 'models/bench:1';
+  const regB = await registry();
+  const skopeoPush = await timed('skopeo', ['copy', '-q', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:${ref}`, `docker://${regB.host}/${ref}`]);
+  await stop(regB);
+  const regC = await registry();
+  const raw = await timed('bash', ['-c', rawPutScript(regC.host, blobsDir, readdirSync(blobsDir).sort())]);
+  await stop(regC);
+  rm(layout);
+  results.add('push', 'skopeo copy oci: → docker://', false, layoutBytes, skopeoPush);
+  results.add('push', 'raw HTTP PUT (curl -T)', false, layoutBytes, raw);
+  const pushed = results.add('push', 'bundle push (.tar)', true, layoutBytes, push);
+  const rs = speedRatio(push, skopeoPush);
+  const rr = speedRatio(push, raw);
+  results.judge('deploy: bundle → registry on loopback', 'faster than skopeo copy --preserve-digests oci:', `${rs.toFixed(3)}×`, rs > 1);
+  results.judge('deploy: bundle → registry on loopback', '≥ 0.9× a raw HTTP PUT of the same bytes', `${rr.toFixed(3)}×`, rr >= 0.9);
+  results.judge('deploy: extra disk', '0 bytes written by bundle push', formatBytes(push.writtenBytes), push.writtenBytes === 0);
+
+  // serve: skopeo pulls the model from `bundle serve`, and from the registry push filled.
+  const pullFrom = async (image: string): Promise<Run> => {
+    const into = join(work, 'pulled');
+    const run = await timed('skopeo', ['copy', '-q', '--preserve-digests', '--src-tls-verify=false', `docker://${image}`, `oci:${into}:pulled`]);
+    rm(into);
+    return run;
+  };
+  const fromRegistry = await pullFrom(`${regA.host}/${ref}`);
+  await stop(regA);
+  serving = background(node, [bin, 'serve', tar, '--listen', '127.0.0.1:0', '--json']);
+  const { address } = JSON.parse(await serving.firstLine) as { address: string };
+  const fromServe = await pullFrom(`${address}/${ref}`);
+  const serve = await serving.stop();
+  serving = undefined;
+  // Wall time: the pull. Memory and disk: the server's (bundle serve's whole life; not measured for the registry).
+  results.add('serve', 'skopeo pull ← registry (distribution)', false, layoutBytes, fromRegistry, false);
+  results.add('serve', 'skopeo pull ← bundle serve (.tar)', true, layoutBytes, { ...fromServe, peakRssBytes: serve.peakRssBytes, writtenBytes: serve.writtenBytes });
+  results.judge('serve: extra disk (DESIGN §2.2, read in place)', '0 bytes written by bundle serve', formatBytes(serve.writtenBytes), serve.writtenBytes === 0);
+
+  // materialize: the model as plain files, vs tar -x of the bundle.
+  const untar = join(work, 'untar');
+  mkdirSync(untar);
+  const tarX = await timed('tar', ['-xf', tar, '-C', untar]);
+  rm(untar);
+  mkdirSync(untar);
+  // materialize fsyncs every file before its rename: the same, with coreutils sync FILE… (fsync of each file).
+  const tarSync = await timed('bash', ['-c', `tar -xf ${JSON.stringify(tar)} -C ${JSON.stringify(untar)} && find ${JSON.stringify(untar)} -type f -exec sync {} +`]);
+  rm(untar);
+  const materialize = await timed(node, [bin, 'materialize', tar, '--model', 'bench', '--layout', 'plain', '--to', join(work, 'materialized')]);
+  rm(join(work, 'materialized'));
+  results.add('materialize', 'tar -x', false, modelBytes, tarX);
+  Object.assign(results.add('materialize', 'tar -x, then sync each file', false, modelBytes, tarSync), { short: 'tar+sync' });
+  results.add('materialize', 'bundle materialize --layout plain', true, modelBytes, materialize);
+
+  for (const [job, row] of [['build', built], ['verify', verified], ['deploy (push)', pushed]] as const) {
+    results.judge(`${job}: peak memory`, '≤ 200 MB RSS', `${(row.peakRssBytes! / 1e6).toFixed(0)} MB`, row.peakRssBytes! <= MAX_RSS);
+  }
+  results.judge('peak memory flat from 1 GB to 100 GB', 'same RSS at every size', 'compare the JSON of runs at other sizes', undefined);
+  results.judge('resume after SIGKILL', 're-sends ≤ one chunk', 'not measured here: see test/resume', undefined);
+
+  machine.load.end = loadavg()[0]!;
+  const record: Record = {
+    bench: 'airbundle',
+    version: (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version,
+    commit: commitOf(repo),
+    date: new Date().toISOString(),
+    size: { label: size.label, bytes: modelBytes, shards: SHARDS },
+    zstdLevel: level,
+    data: 'bf16-like weights (random mantissa bytes, exponent bytes in a narrow range; see scripts/bench/content.ts)',
+    references: {
+      build: `curl -o of the same files from the same local HTTP server, one after the other (the goal's reference); and the same followed by tar -c | zstd -${level} -T1 of them (the whole job done with standard tools)`,
+      verify: 'sha256sum of the same .tar',
+      push: 'skopeo copy --preserve-digests from an OCI layout of the same content (bundle export), and curl -T of every blob (POST + monolithic PUT), each into a fresh registry',
+      serve: 'skopeo copy docker://… oci:… of the same image from the distribution registry bundle push filled; server-side numbers are not measured for it',
+      materialize: 'tar -xf of the same .tar (all its bytes written, none verified, nothing fsynced); and the same followed by sync FILE… of every extracted file (durable, as materialize is)',
+    },
+    machine,
+    rows: results.rows,
+    goals: results.goals,
+  };
+  const path = writeRecord(join(repo, 'bench', 'results'), record);
+  process.stdout.write(
+    `\nairbundle ${record.version} (${record.commit}), ${size.label} model in ${SHARDS} shards, ${record.data}\n` +
+      `machine: ${machine.cpus} × ${machine.cpuModel}, ${formatBytes(machine.totalMemoryBytes)} RAM, ${machine.disk.filesystem} on ${machine.disk.device}, ` +
+      `node ${machine.node}, ${machine.tools.skopeo}, ${machine.tools.curl.split(' ').slice(0, 2).join(' ')}, load ${machine.load.start.toFixed(1)} → ${machine.load.end.toFixed(1)}\n\n` +
+      `${table(results)}\n\n${goalLines(results)}\n\nwritten: ${path}\n`,
+  );
+} finally {
+  await serving?.stop().catch(() => undefined);
+  await Promise.all([...registries].map((r) => r.stop().catch(() => undefined)));
+  if (process.env.BENCH_KEEP === undefined) rm(work);
 }
