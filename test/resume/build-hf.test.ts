@@ -4,15 +4,16 @@
  * the Hub and CDN together send again at most one chunk (files are fetched one after the other, each resumed with
  * Range + If-Range from the bytes on disk; DESIGN §2.4, §5).
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runTool } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { startHfEmulator, type HfEmulator } from '../support/hf-emulator.js';
 import { CliChild, killAt, LANES, planTrials, runLanes, type TrialPlan } from '../support/kill-trial.js';
 import { pseudoRandom } from '../support/pseudo-random.js';
 import { bytesUnder, sha256File } from './file-hash.js';
+import { checkResumedBuild } from './resumed-build.js';
 import { Check, newRecord, writeSummary, type TrialRecord } from './trial-record.js';
 
 const MiB = 1024 * 1024;
@@ -101,16 +102,7 @@ async function trial(plan: TrialPlan, lane: Lane, last: boolean): Promise<TrialR
     record.rangeResumes = hub.requests.slice(first).filter((r) => r.range !== undefined && !r.range.startsWith('bytes=0-')).length;
     check.that(total >= TOTAL, `the servers sent ${total} bytes in all, less than the ${TOTAL} the files hold`);
     check.that(record.reTransferredBytes <= record.bound, `re-fetched ${record.reTransferredBytes} bytes, more than one chunk (${CHUNK}) plus the ${unread} bytes unread at the kill; killed at ${record.killAtBytes} bytes sent`);
-    if (rerun.code === 0) {
-      check.that((await sha256File(out)) === lane.reference, 'the bundle differs from the uninterrupted build');
-      // Nothing else next to it: an uninterrupted build leaves the bundle alone (the cache is a directory of its own).
-      const beside = (await readdir(dir)).filter((n) => n !== 'cache');
-      check.that(beside.length === 1 && beside[0] === 'b.tar', `the output directory holds ${beside.join(', ')}`);
-      if (last) {
-        const copy = await runTool('skopeo', ['copy', '--preserve-digests', `oci-archive:${out}:models/tiny:1.0.0`, `oci:${join(dir, 'skopeo')}:tiny`]);
-        check.that(copy.code === 0, `skopeo copy oci-archive: ${copy.stderr}`);
-      }
-    }
+    if (rerun.code === 0) await checkResumedBuild(check, { out, dir, reference: lane.reference, ...(last ? { skopeoRef: 'models/tiny:1.0.0' } : {}) });
   } catch (err) {
     check.error(err);
   } finally {

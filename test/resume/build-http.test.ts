@@ -3,15 +3,16 @@
  * same as an uninterrupted build, and the file server sends again at most one chunk (the downloader resumes with
  * Range from the bytes on disk; DESIGN §2.4 and §11 "re-sends ≤ one chunk").
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runTool } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
 import { startHttpFileServer, type HttpFileServer } from '../support/http-file-server.js';
 import { CliChild, killAt, LANES, planTrials, runLanes, type TrialPlan } from '../support/kill-trial.js';
 import { pseudoRandom } from '../support/pseudo-random.js';
 import { bytesUnder, sha256File, sha256Hex } from './file-hash.js';
+import { checkResumedBuild } from './resumed-build.js';
 import { Check, newRecord, writeSummary, type TrialRecord } from './trial-record.js';
 
 const MiB = 1024 * 1024;
@@ -95,17 +96,7 @@ async function trial(plan: TrialPlan, lane: Lane, last: boolean): Promise<TrialR
     record.rangeRequests = server.requests.slice(first).filter((r) => r.range !== undefined).length;
     check.that(total >= TOTAL, `the server sent ${total} bytes in all, less than the ${TOTAL} the files hold: was something cached across trials?`);
     check.that(record.reTransferredBytes <= record.bound, `re-fetched ${record.reTransferredBytes} bytes, more than one chunk (${CHUNK}) plus the ${unread} bytes unread at the kill; killed at ${record.killAtBytes} bytes sent`);
-    if (rerun.code === 0) {
-      check.that((await sha256File(out)) === lane.reference, 'the bundle differs from the uninterrupted build');
-      // Nothing else next to it: an uninterrupted build leaves the bundle alone (the cache is a directory of its own).
-      const beside = (await readdir(dir)).filter((n) => n !== 'cache');
-      check.that(beside.length === 1 && beside[0] === 'b.tar', `the output directory holds ${beside.join(', ')}`);
-      if (last) {
-        // A real client reads the resumed bundle as a standard OCI archive.
-        const copy = await runTool('skopeo', ['copy', '--preserve-digests', `oci-archive:${out}:models/w0:1.0.0`, `oci:${join(dir, 'skopeo')}:w0`]);
-        check.that(copy.code === 0, `skopeo copy oci-archive: ${copy.stderr}`);
-      }
-    }
+    if (rerun.code === 0) await checkResumedBuild(check, { out, dir, reference: lane.reference, ...(last ? { skopeoRef: 'models/w0:1.0.0' } : {}) });
   } catch (err) {
     check.error(err);
   } finally {
