@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MaterializeResult } from '../../src/materialize/index.js';
 import { REPO, runCli } from '../support/cli.js';
 import { buildModelBundle, type ModelBundle } from '../support/model-fixtures.js';
 import { useTempDirs } from '../support/temp-dir.js';
@@ -13,16 +14,8 @@ const tempDir = useTempDirs();
 let shared: string;
 let fx: ModelBundle;
 
-interface ResultJson {
-  written: number;
-  skipped: number;
-  bytes: number;
-  files: string[];
-  root: string;
-  modelPath: string;
-  modelName: string;
-  layout: string;
-}
+/** What `bundle materialize --json` prints: the library's result. */
+type ResultJson = MaterializeResult;
 
 beforeAll(async () => {
   shared = await mkdtemp(join(tmpdir(), 'airbundle-mat-cli-'));

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { startHfEmulator, type HfEmulator } from '../support/hf-emulator.js';
-import { CliChild, killAt, LANES, planTrials, runLanes, type TrialPlan } from '../support/kill-trial.js';
+import { LANES, planTrials, runLanes, type TrialPlan } from '../support/kill-trial.js';
 import { pseudoRandom } from '../support/pseudo-random.js';
-import { bytesUnder, sha256File } from './file-hash.js';
-import { checkResumedBuild } from './resumed-build.js';
+import { sha256File } from './file-hash.js';
+import { checkResumedBuild, killAndRerunBuild } from './resumed-build.js';
 import { Check, newRecord, writeSummary, type TrialRecord } from './trial-record.js';
 
 const MiB = 1024 * 1024;
@@ -79,29 +79,8 @@ async function trial(plan: TrialPlan, lane: Lane, last: boolean): Promise<TrialR
   // File bodies only (the Hub for small files, the CDN for LFS ones); API answers are metadata a rerun asks again.
   const sent = (): number => hub.requests.slice(first).reduce((n, r) => n + r.bytesSent, 0);
   try {
-    hub.throttle(RATE);
-    const child = CliChild.spawn(args, lane.env);
-    const outcome = await killAt(child, plan.kill, () => sent() / TOTAL);
-    await new Promise((r) => setTimeout(r, 150));
-    hub.throttle(undefined);
-    record.killed = outcome.killed;
-    record.killAtMs = outcome.atMs;
-    record.killAtBytes = sent();
-    // Bytes the server had sent but the dead client had not yet stored were in socket buffers: lost with the
-    // process, as they would be for any client. The client itself may fetch again at most one chunk of what it
-    // had stored, so the bound is one chunk plus those (the cache's few small metadata files make it a bit looser).
-    const unread = Math.max(0, record.killAtBytes - (await bytesUnder(join(dir, 'cache'))));
-    record.unreadAtKill = unread;
-    record.bound = CHUNK + unread;
-    if (!outcome.killed) check.that(outcome.exitCode === 0, `the first run exited ${outcome.exitCode} on its own: ${child.output()}`);
-
-    const rerun = await runCli(args, lane.env);
-    check.that(rerun.code === 0, `the rerun failed (${rerun.code}): ${rerun.stderr}`);
-    const total = sent();
-    record.reTransferredBytes = total - TOTAL;
+    const rerun = await killAndRerunBuild({ plan, record, check, server: hub, args, dir, env: lane.env, rate: RATE, total: TOTAL, chunk: CHUNK, sent });
     record.rangeResumes = hub.requests.slice(first).filter((r) => r.range !== undefined && !r.range.startsWith('bytes=0-')).length;
-    check.that(total >= TOTAL, `the servers sent ${total} bytes in all, less than the ${TOTAL} the files hold`);
-    check.that(record.reTransferredBytes <= record.bound, `re-fetched ${record.reTransferredBytes} bytes, more than one chunk (${CHUNK}) plus the ${unread} bytes unread at the kill; killed at ${record.killAtBytes} bytes sent`);
     if (rerun.code === 0) await checkResumedBuild(check, { out, dir, reference: lane.reference, ...(last ? { skopeoRef: 'models/tiny:1.0.0' } : {}) });
   } catch (err) {
     check.error(err);

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { startHttpFileServer, type HttpFileServer } from '../support/http-file-server.js';
-import { CliChild, killAt, LANES, planTrials, runLanes, type TrialPlan } from '../support/kill-trial.js';
+import { LANES, planTrials, runLanes, type TrialPlan } from '../support/kill-trial.js';
 import { pseudoRandom } from '../support/pseudo-random.js';
-import { bytesUnder, sha256File, sha256Hex } from './file-hash.js';
-import { checkResumedBuild } from './resumed-build.js';
+import { sha256File, sha256Hex } from './file-hash.js';
+import { checkResumedBuild, killAndRerunBuild } from './resumed-build.js';
 import { Check, newRecord, writeSummary, type TrialRecord } from './trial-record.js';
 
 const MiB = 1024 * 1024;
@@ -72,30 +72,8 @@ async function trial(plan: TrialPlan, lane: Lane, last: boolean): Promise<TrialR
   const first = server.requests.length;
   const sent = (): number => server.requests.slice(first).reduce((n, r) => n + r.bytesSent, 0);
   try {
-    // Throttled so the kill lands mid-file; the rerun runs at full speed.
-    server.throttle(RATE);
-    const child = CliChild.spawn(args, ENV);
-    const outcome = await killAt(child, plan.kill, () => sent() / TOTAL);
-    await new Promise((r) => setTimeout(r, 150)); // let the server notice the dead connection
-    server.throttle(undefined);
-    record.killed = outcome.killed;
-    record.killAtMs = outcome.atMs;
-    record.killAtBytes = sent();
-    // Bytes the server had sent but the dead client had not yet stored were in socket buffers: lost with the
-    // process, as they would be for any client. The client itself may fetch again at most one chunk of what it
-    // had stored, so the bound is one chunk plus those (the cache's few small metadata files make it a bit looser).
-    const unread = Math.max(0, record.killAtBytes - (await bytesUnder(join(dir, 'cache'))));
-    record.unreadAtKill = unread;
-    record.bound = CHUNK + unread;
-    if (!outcome.killed) check.that(outcome.exitCode === 0, `the first run exited ${outcome.exitCode} on its own: ${child.output()}`);
-
-    const rerun = await runCli(args, ENV);
-    check.that(rerun.code === 0, `the rerun failed (${rerun.code}): ${rerun.stderr}`);
-    const total = sent();
-    record.reTransferredBytes = total - TOTAL;
+    const rerun = await killAndRerunBuild({ plan, record, check, server, args, dir, env: ENV, rate: RATE, total: TOTAL, chunk: CHUNK, sent });
     record.rangeRequests = server.requests.slice(first).filter((r) => r.range !== undefined).length;
-    check.that(total >= TOTAL, `the server sent ${total} bytes in all, less than the ${TOTAL} the files hold: was something cached across trials?`);
-    check.that(record.reTransferredBytes <= record.bound, `re-fetched ${record.reTransferredBytes} bytes, more than one chunk (${CHUNK}) plus the ${unread} bytes unread at the kill; killed at ${record.killAtBytes} bytes sent`);
     if (rerun.code === 0) await checkResumedBuild(check, { out, dir, reference: lane.reference, ...(last ? { skopeoRef: 'models/w0:1.0.0' } : {}) });
   } catch (err) {
     check.error(err);
