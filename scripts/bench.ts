@@ -3,10 +3,11 @@
  * this machine.
  *   npm run bench                      1 GiB of model weights (4 shards)
  *   npm run bench -- --size 10G        or 512M, 1G, …; BENCH_MIB=512 works too
- *   npm run bench -- --level 1         the build job at another zstd level (default: the product's, 3)
+ *   npm run bench -- --level 3         the build job at another zstd level (default: the product's, DEFAULT_ZSTD_LEVEL)
  * Jobs, and what each is compared with:
  *   build        bundle build from a local HTTP server, to .tar.zst (zstd included)  vs  curl -o of the same files
- *                (the goal's reference), and vs  curl -o then tar | zstd -3 -T1 (the same job with standard tools)
+ *                (the goal's reference), and vs  curl -o then tar | zstd -T0 (the same job with standard tools, on
+ *                every core as ours)
  *   verify       bundle verify of the .tar                                          vs  sha256sum of the same file
  *   push         bundle push of the .tar                 vs  skopeo copy --preserve-digests oci:… of the same content,
  *                                                        and vs  a raw HTTP PUT (curl -T) of every blob
@@ -25,6 +26,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_ZSTD_LEVEL } from '../src/archive/seekable-zstd-format.js';
 import { startHttpFileServer } from '../test/support/http-file-server.js';
 import { startRegistry, type RunningRegistry } from '../test/support/registry.js';
 import { hexOf, rawPutScript, totalSize, warm, writeShards } from './bench/content.js';
@@ -40,8 +42,8 @@ const bin = join(repo, 'bin', 'bundle.js');
 const node = process.execPath;
 const { values } = parseArgs({ options: { size: { type: 'string' }, level: { type: 'string' } } });
 const size = parseBenchSize(values.size, process.env.BENCH_MIB);
-/** zstd level of the build job: the product's default (3) unless `--level N`. */
-const level = Number(values.level ?? 3);
+/** zstd level of the build job: the product's default unless `--level N`. */
+const level = Number(values.level ?? DEFAULT_ZSTD_LEVEL);
 if (!Number.isInteger(level) || level < 1 || level > 19) throw new Error(`--level ${values.level}: a zstd level from 1 to 19`);
 
 const base = process.env.BENCH_DIR ?? tmpdir();
@@ -108,9 +110,9 @@ try {
     const curlDir = join(work, 'curl');
     mkdirSync(curlDir);
     const curl = await timed('bash', ['-c', files.map((f) => `curl -sS -f -o ${JSON.stringify(join(curlDir, f))} ${server.url}/${f}`).join(' && ')]);
-    // The same job with standard tools: the downloaded files into a .tar.zst, on one zstd worker as ours.
+    // The same job with standard tools: the downloaded files into a .tar.zst, compressed on every core as ours.
     const curlZst = join(work, 'curl.tar.zst');
-    const zstd = await timed('bash', ['-c', `set -o pipefail; tar -cf - -C ${JSON.stringify(curlDir)} . | zstd -q -${level} -T1 -o ${JSON.stringify(curlZst)}`]);
+    const zstd = await timed('bash', ['-c', `set -o pipefail; tar -cf - -C ${JSON.stringify(curlDir)} . | zstd -q -${level} -T0 -o ${JSON.stringify(curlZst)}`]);
     const curlZstBytes = statSync(curlZst).size;
     rm(curlDir, curlZst);
     const models = files.map((f, i) => `{name: f${i}, source: "${server.url}/${f}#sha256=${hexOf(join(modelDir, f))}"}`);
@@ -213,7 +215,7 @@ try {
     zstdLevel: level,
     data: 'bf16-like weights (random mantissa bytes, exponent bytes in a narrow range; see scripts/bench/content.ts)',
     references: {
-      build: `curl -o of the same files from the same local HTTP server, one after the other (the goal's reference); and the same followed by tar -c | zstd -${level} -T1 of them (the whole job done with standard tools)`,
+      build: `curl -o of the same files from the same local HTTP server, one after the other (the goal's reference); and the same followed by tar -c | zstd -${level} -T0 of them (the whole job done with standard tools)`,
       verify: 'sha256sum of the same .tar',
       push: 'skopeo copy --preserve-digests from an OCI layout of the same content (bundle export), and curl -T of every blob (POST + monolithic PUT), each into a fresh registry',
       serve: 'skopeo copy docker://… oci:… of the same image from the distribution registry bundle push filled; server-side numbers are not measured for it',

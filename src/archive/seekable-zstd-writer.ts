@@ -1,10 +1,10 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { compress } from 'zstd-napi';
-import { DEFAULT_FRAME_SIZE, encodeSeekTable, type SeekEntry } from './seekable-zstd-format.js';
+import { FrameCompressorPool, type FrameSlot } from './frame-compressor-pool.js';
+import { DEFAULT_FRAME_SIZE, DEFAULT_ZSTD_LEVEL, encodeSeekTable, type SeekEntry } from './seekable-zstd-format.js';
 
 /** SeekableZstdWriterOptions for {@link createSeekableZstdWriter}. */
 export interface SeekableZstdWriterOptions {
-  /** zstd level (default 3). */
+  /** zstd level (default {@link DEFAULT_ZSTD_LEVEL}). */
   level?: number;
   /** Uncompressed bytes per frame (default 4 MiB). */
   frameSize?: number;
@@ -13,68 +13,83 @@ export interface SeekableZstdWriterOptions {
    * entry starts and ends), so that damage to a body frame never hides a tar header, and no frame mixes two blobs.
    */
   cutAt?: readonly number[];
+  /** Compressing threads (default: one per core, at most 4). The output is the same for any number. */
+  threads?: number;
 }
 
 /**
  * createSeekableZstdWriter compresses a stream into independent zstd frames of `frameSize` input bytes each,
  * (ending early at each `cutAt` offset), then appends the seek table, so a reader can decompress any range by reading only the frames that hold it.
- * Plain `zstd -d` reads the result as an ordinary multi-frame file. Holds at most one frame in memory.
+ * Plain `zstd -d` reads the result as an ordinary multi-frame file.
+ *
+ * Frames are compressed on worker threads ({@link FrameCompressorPool}), several at once, and leave in input
+ * order. Input is copied straight into the pool's frame buffers; memory is those buffers (two frames in and two
+ * out per thread) plus the frames waiting to be read, whatever the size of the stream.
  */
 export function createSeekableZstdWriter(options: SeekableZstdWriterOptions = {}): Transform {
   const frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
-  const params = { compressionLevel: options.level ?? 3, checksumFlag: true, contentSizeFlag: true };
+  const pool = new FrameCompressorPool({ level: options.level ?? DEFAULT_ZSTD_LEVEL, frameSize, ...(options.threads !== undefined ? { threads: options.threads } : {}) });
   const table: SeekEntry[] = [];
   const cuts = [...(options.cutAt ?? [])];
-  let pending: Buffer[] = [];
-  let pendingSize = 0;
-  /** Input offset at which the pending frame starts. */
+  let slot: FrameSlot | undefined;
+  let filled = 0;
+  /** Input offset at which the frame being filled starts. */
   let frameStart = 0;
-  /** nextLimit is how many bytes the pending frame may hold: up to the frame size or the next cut. */
+  /** Frames leave in order: each one's push is chained after the previous one's. */
+  let sent: Promise<void> = Promise.resolve();
+  /** The first failure to compress a frame: it stops the input at the next write. */
+  let failure: Error | undefined;
+  /** nextLimit is how many bytes the frame being filled may hold: up to the frame size or the next cut. */
   const nextLimit = (): number => {
     while (cuts.length > 0 && cuts[0]! <= frameStart) cuts.shift();
     return cuts.length > 0 ? Math.min(frameSize, cuts[0]! - frameStart) : frameSize;
   };
 
-  const emitFrame = (self: Transform, input: Buffer): void => {
-    const frame = compress(input, params);
-    table.push({ compressedSize: frame.length, decompressedSize: input.length });
-    frameStart += input.length;
-    self.push(frame);
+  const submit = (self: Transform): void => {
+    const size = filled;
+    const frame = pool.submit(slot!, size);
+    slot = undefined;
+    filled = 0;
+    frameStart += size;
+    sent = sent.then(async () => {
+      const compressed = await frame;
+      table.push({ compressedSize: compressed.length, decompressedSize: size });
+      self.push(compressed);
+    });
+    sent.catch((err: unknown) => {
+      failure ??= err instanceof Error ? err : new Error(String(err));
+    });
+  };
+
+  const write = async (self: Transform, chunk: Buffer): Promise<void> => {
+    let data = chunk;
+    while (data.length > 0) {
+      if (failure !== undefined) throw failure;
+      slot ??= await pool.acquire();
+      const take = Math.min(nextLimit() - filled, data.length);
+      slot.input.set(data.subarray(0, take), filled);
+      filled += take;
+      data = data.subarray(take);
+      if (filled === nextLimit()) submit(self);
+    }
   };
 
   return new Transform({
     highWaterMark: frameSize,
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      try {
-        let data = chunk;
-        let limit = nextLimit();
-        while (pendingSize + data.length >= limit) {
-          const take = limit - pendingSize;
-          pending.push(data.subarray(0, take));
-          data = data.subarray(take);
-          emitFrame(this, pending.length === 1 ? pending[0]! : Buffer.concat(pending, limit));
-          limit = nextLimit();
-          pending = [];
-          pendingSize = 0;
-        }
-        if (data.length > 0) {
-          // Copy: the caller may reuse its buffer once this callback returns.
-          pending.push(Buffer.from(data));
-          pendingSize += data.length;
-        }
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
+      write(this, chunk).then(() => cb(failure), cb);
     },
     flush(cb: TransformCallback) {
-      try {
-        if (pendingSize > 0) emitFrame(this, Buffer.concat(pending, pendingSize));
-        this.push(encodeSeekTable(table));
-        cb();
-      } catch (err) {
-        cb(err as Error);
-      }
+      if (filled > 0) submit(this);
+      sent
+        .then(() => {
+          this.push(encodeSeekTable(table));
+          return pool.close();
+        })
+        .then(() => cb(), cb);
+    },
+    destroy(err: Error | null, cb: (error: Error | null) => void) {
+      pool.close().then(() => cb(err), () => cb(err));
     },
   });
 }

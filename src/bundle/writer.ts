@@ -3,6 +3,7 @@ import { mkdir, rename, rm, stat, open as openFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DEFAULT_ZSTD_LEVEL } from '../archive/seekable-zstd-format.js';
 import { createSeekableZstdWriter } from '../archive/seekable-zstd-writer.js';
 import { TAR_BLOCK, padded } from '../archive/tar-header.js';
 import { createTarStream, type TarEntrySource } from '../archive/tar-writer.js';
@@ -180,7 +181,7 @@ async function writeArchive(options: WriteBundleOptions, form: 'tar' | 'tar.zst'
   ];
   const tar = createTarStream(entries);
   const stages: Array<NodeJS.ReadableStream | NodeJS.ReadWriteStream> = [tar];
-  if (form === 'tar.zst') stages.push(createSeekableZstdWriter({ level: options.zstdLevel ?? 3, cutAt: bodyCuts(entries) }));
+  if (form === 'tar.zst') stages.push(createSeekableZstdWriter({ level: options.zstdLevel ?? DEFAULT_ZSTD_LEVEL, cutAt: bodyCuts(entries) }));
 
   if (options.volumeSize !== undefined) {
     const writer = createVolumeWriter({ basePath: options.out, volumeSize: options.volumeSize });

@@ -160,7 +160,7 @@ export const bundleSpecSchema = {
               "type": "integer",
               "minimum": 1,
               "maximum": 19,
-              "description": "zstd level for .tar.zst (default 3)."
+              "description": "zstd level for .tar.zst (default 1: on model weights the same size as 3, a third less CPU)."
             }
           }
         }
