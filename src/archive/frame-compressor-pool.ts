@@ -50,6 +50,9 @@ parentPort.on('message', ({ id, input, output }) => {
 });
 `;
 
+/** A worker holds one zstd context and small messages: a small heap keeps the build's memory flat (DESIGN §11). */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 };
+
 interface Reply {
   id: number;
   size?: number;
@@ -67,7 +70,7 @@ export function defaultThreads(): number {
  * `zstd-napi`'s `compress(input, { compressionLevel, checksumFlag: true, contentSizeFlag: true })`, so the bytes
  * are the same whichever thread made them, and a bundle is the same on any machine.
  *
- * Memory is fixed when the pool is made: two slots per thread in one SharedArrayBuffer, each an input of
+ * Memory is fixed when the pool is made: one slot per thread and one more, in one SharedArrayBuffer, each an input of
  * `frameSize` and an output of zstd's bound for it. {@link acquire} waits for a free slot, which is how the pool
  * pushes back on a producer that outruns the threads. Workers start on the first submit and do not keep the
  * process alive.
@@ -88,7 +91,8 @@ export class FrameCompressorPool {
     this.#options = { ...options, threads };
     const outputSize = compressBound(options.frameSize);
     const slotSize = options.frameSize + outputSize;
-    const slots = 2 * threads;
+    // One slot per thread compressing, plus one being filled meanwhile: enough to keep every thread busy.
+    const slots = threads + 1;
     this.#memory = new SharedArrayBuffer(slots * slotSize);
     for (let index = 0; index < slots; index++) {
       const base = index * slotSize;
@@ -128,7 +132,7 @@ export class FrameCompressorPool {
   #start(): void {
     const binding = createRequire(import.meta.url).resolve('zstd-napi/binding');
     for (let i = 0; i < this.#options.threads; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { binding, level: this.#options.level } });
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { binding, level: this.#options.level }, resourceLimits: WORKER_LIMITS });
       worker.unref();
       worker.on('message', (reply: Reply) => this.#done(reply));
       worker.on('error', (err) => this.#fail(new AirbundleError('INTERNAL', `zstd worker failed: ${errorMessage(err)}`, { cause: err })));

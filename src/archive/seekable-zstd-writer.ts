@@ -23,8 +23,8 @@ export interface SeekableZstdWriterOptions {
  * Plain `zstd -d` reads the result as an ordinary multi-frame file.
  *
  * Frames are compressed on worker threads ({@link FrameCompressorPool}), several at once, and leave in input
- * order. Input is copied straight into the pool's frame buffers; memory is those buffers (two frames in and two
- * out per thread) plus the frames waiting to be read, whatever the size of the stream.
+ * order. Input is copied straight into the pool's frame buffers; memory is those buffers (a frame in and out per
+ * thread, and one more) plus the frames waiting to be read, whatever the size of the stream.
  */
 export function createSeekableZstdWriter(options: SeekableZstdWriterOptions = {}): Transform {
   const frameSize = options.frameSize ?? DEFAULT_FRAME_SIZE;
