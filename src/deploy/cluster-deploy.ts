@@ -3,6 +3,7 @@ import { refOf } from '../k8s/object.js';
 import type { PvcLoader } from '../materialize/pvc-loader.js';
 import type { ProgressSink } from '../progress/events.js';
 import { AirbundleError } from '../errors.js';
+import { formatBytes } from '../util/bytes.js';
 import { managedLabels, objectId, type KubeObject } from './kube-object.js';
 
 /** StreamVolume is a volume filled from this machine through a loader pod. */
@@ -46,8 +47,17 @@ export async function applyToCluster(
   return results;
 }
 
-/** streamVolume fills one claim through a short-lived loader pod, unless its `.done` marker already matches. */
+/** Room for the probe's output: one line of about 70 bytes per staged content. */
+const PROBE_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+/**
+ * streamVolume fills one claim through a short-lived loader pod: a probe says whether its `.done` already matches
+ * (nothing is sent) and which contents an interrupted run left staged; the stream then carries only the rest.
+ */
 async function streamVolume(cluster: Cluster, s: StreamVolume, options: { bundle: string; namespace: string; onEvent: ProgressSink; signal?: AbortSignal }): Promise<void> {
+  const { onEvent } = options;
+  const feed = s.loader.feed;
+  if (feed === undefined) throw new AirbundleError('INTERNAL', `volume ${s.claim}: a ${s.loader.transport} loader cannot be fed over exec`);
   const name = `${s.claim}-loader`;
   const pod: KubeObject = {
     apiVersion: 'v1',
@@ -60,23 +70,47 @@ async function streamVolume(cluster: Cluster, s: StreamVolume, options: { bundle
     },
   };
   const sig = options.signal !== undefined ? { signal: options.signal } : {};
-  await cluster.apply([pod], { fieldManager: 'airbundle', onEvent: options.onEvent, ...sig });
+  const where = `pod ${options.namespace}/${name}`;
+  await cluster.apply([pod], { fieldManager: 'airbundle', onEvent, ...sig });
   try {
-    await cluster.waitPodRunning(options.namespace, name, { onEvent: options.onEvent, ...sig });
-    const current = await cluster.exec(options.namespace, name, 'loader', ['sh', '-c', `cat ${MOUNT}/.done 2>/dev/null || true`], sig);
-    if (current.stdout === s.loader.done) {
-      options.onEvent({ type: 'info', phase: 'deploy', message: `volume ${s.claim} already holds the model; nothing to send` });
-      return;
-    }
-    options.onEvent({ type: 'info', phase: 'deploy', message: `filling volume ${s.claim} from the bundle` });
-    const stdin = s.loader.openStdin?.(options.signal);
-    const r = await cluster.exec(options.namespace, name, 'loader', ['sh', '-c', s.loader.script, 'sh', MOUNT], { ...sig, ...(stdin !== undefined ? { stdin } : {}) });
-    if (r.exitCode !== 0) {
-      throw new AirbundleError('TARGET_WRITE', `filling volume ${s.claim} failed in pod ${options.namespace}/${name} (exit ${r.exitCode}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, {
-        hint: 'run deploy again: files already verified on the volume are kept',
+    await cluster.waitPodRunning(options.namespace, name, { onEvent, ...sig });
+    const probe = await cluster.exec(options.namespace, name, 'loader', ['sh', '-c', feed.probe, 'sh', MOUNT, s.loader.done.trim()], { ...sig, maxOutputBytes: PROBE_OUTPUT_BYTES });
+    if (probe.exitCode !== 0) {
+      throw new AirbundleError('TARGET_WRITE', `checking volume ${s.claim} failed in ${where} (exit ${probe.exitCode}): ${lastLines(probe.stderr)}`, {
+        hint: 'check that the loader image has a busybox-like sh, sha256sum and tar, and that the volume is writable',
       });
     }
+    const send = await feed.plan(probe.stdout, options.signal);
+    if (send.complete) {
+      onEvent({ type: 'info', phase: 'deploy', message: `volume ${s.claim} already holds the model; nothing to send` });
+      return;
+    }
+    const resumed = send.sends.filter((c) => c.offset > 0).length;
+    const kept = send.staged.length > 0 || resumed > 0 ? `; kept from an interrupted run: ${send.staged.length} files whole${resumed > 0 ? `, ${resumed} in part` : ''}` : '';
+    onEvent({ type: 'info', phase: 'deploy', message: `filling volume ${s.claim} from the bundle: sending ${send.sends.length} files, ${formatBytes(send.bytes)}${kept}` });
+    const title = `Stream model files into volume ${s.claim}`;
+    onEvent({ type: 'phase-start', phase: 'stream', title, total: send.bytes });
+    for (const f of send.staged) onEvent({ type: 'item-end', phase: 'stream', item: f.path, skipped: true });
+    const stdin = feed.open(send, {
+      ...sig,
+      onBytes: (c, done) => {
+        const total = c.file.size - c.offset;
+        onEvent({ type: 'bytes', phase: 'stream', item: c.file.path, done, total });
+        if (done === total) onEvent({ type: 'item-end', phase: 'stream', item: c.file.path });
+      },
+    });
+    const r = await cluster.exec(options.namespace, name, 'loader', ['sh', '-c', s.loader.script, 'sh', MOUNT], { ...sig, stdin });
+    if (r.exitCode !== 0) {
+      throw new AirbundleError('TARGET_WRITE', `filling volume ${s.claim} failed in ${where} (exit ${r.exitCode}): ${lastLines(r.stderr)}`, {
+        hint: 'run deploy again: what the volume received whole is kept, and only the rest is sent',
+      });
+    }
+    onEvent({ type: 'phase-end', phase: 'stream', title });
   } finally {
     await cluster.delete(refOf(pod), sig).catch(() => false);
   }
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' ');
 }

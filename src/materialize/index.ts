@@ -7,8 +7,13 @@ export { MATERIALIZE_LAYOUTS, isMaterializeLayout } from './materialize-plan.js'
 export type { MaterializeLayout, MaterializePlan, PlannedFile, FileSource, MaterializedArtifact } from './materialize-plan.js';
 export { DONE_FILE, MATERIALIZED_FILE } from './marker-files.js';
 export { createFileTarStream } from './file-tar-stream.js';
+export type { FileTarStreamOptions } from './file-tar-stream.js';
 export { loaderScript } from './loader-script.js';
+export { readStagingReport, stagingProbe } from './staging-probe.js';
+export type { StagingReport } from './staging-probe.js';
+export { fullStreamPlan, planStream } from './stream-plan.js';
+export type { ContentSend, StreamPlan } from './stream-plan.js';
 export { pullScript } from './pull-script.js';
 export type { PullScriptOptions } from './pull-script.js';
 export { pullLoader, streamLoader } from './pvc-loader.js';
-export type { PvcLoader } from './pvc-loader.js';
+export type { PvcLoader, StreamFeed } from './pvc-loader.js';

@@ -11,7 +11,10 @@ export const MATERIALIZED_FILE = '.airbundle-materialized.json';
 export const DONE_FILE = '.done';
 /** JOURNAL_FILE records each file verified during a run; removed once DONE_FILE is written. */
 export const JOURNAL_FILE = '.airbundle-materialize.journal';
-/** STAGING_DIR is where the in-pod loader extracts the tar stream before moving files into place. */
+/**
+ * STAGING_DIR is where the in-pod loader extracts the tar stream, each content under its sha256 hex, before moving
+ * files into place; what an interrupted stream staged stays there for the next run, and it is removed on success.
+ */
 export const STAGING_DIR = '.airbundle-staging';
 /** Media type of MATERIALIZED_FILE. */
 export const MT_MATERIALIZED = 'application/vnd.airbundle.materialized.v1+json';

@@ -10,6 +10,7 @@ import type { MaterializeLayout, MaterializePlan } from '../../src/materialize/m
 import { openMaterializePlan } from '../../src/materialize/materialize-model.js';
 import { planMaterialization } from '../../src/materialize/plan-materialization.js';
 import { streamLoader } from '../../src/materialize/pvc-loader.js';
+import { fullStreamPlan } from '../../src/materialize/stream-plan.js';
 import { writePlan } from '../../src/materialize/write-plan.js';
 import { busyboxShell, type BusyboxShell } from '../support/busybox.js';
 import { readTree, treeDifference } from '../support/file-tree.js';
@@ -58,7 +59,7 @@ describe('stream transport: createFileTarStream + loaderScript under busybox', (
       const opened = await openMaterializePlan(fx.bundle, { model: 'tiny', layout });
       try {
         const loader = streamLoader(opened.plan);
-        const { dest, code, stderr } = await load(loader.openStdin!());
+        const { dest, code, stderr } = await load(loader.feed!.open(fullStreamPlan(opened.plan)));
         expect(code, stderr).toBe(0);
         const expected = await readTree(await viaLibrary(opened.plan));
         const got = await readTree(dest);
@@ -103,7 +104,7 @@ describe('stream transport: createFileTarStream + loaderScript under busybox', (
     const { dest, code, stderr } = await load(Readable.from([tar]));
     expect(code).not.toBe(0);
     expect(stderr).toContain('checksum mismatch');
-    expect(await readdir(dest)).toEqual(['.airbundle-staging']); // left for inspection; cleared by the next run
+    expect(await readdir(dest)).toEqual(['.airbundle-staging']); // the next run's probe drops the damaged content
   });
 
   it('a stream cut short fails without touching the target', async () => {

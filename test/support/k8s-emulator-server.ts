@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { PassThrough, type Readable } from 'node:stream';
 import { join } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { stringify as toYaml } from 'yaml';
@@ -24,6 +25,16 @@ export interface ExecRunnerOptions {
   cwd?: string;
   /** Run the command through this busybox (`busybox <cmd> <args…>`); false runs it as given. Default `busybox`. */
   busybox?: string | false;
+  /**
+   * Called when an exec with stdin starts, with a stream of every byte handed to the command's stdin (what reached
+   * the pod), which ends when the exec ends: how a test measures what a client sent.
+   */
+  onStdin?: (command: readonly string[], bytes: Readable) => void;
+  /**
+   * Cut the connection once this many bytes of an exec's stdin were handed to the command (after they reached it),
+   * like a network failure in the middle of a stream.
+   */
+  cutStdinAfter?: number;
 }
 
 /** StartOptions configure {@link startK8sEmulator}. */
@@ -137,6 +148,8 @@ function runExec(ws: WebSocket, target: ExecTarget, options: ExecRunnerOptions):
   const busybox = options.busybox ?? 'busybox';
   const child = busybox === false ? spawn(cmd!, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'] }) : spawn(busybox, [cmd!, ...args], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   if (!target.stdin) child.stdin.end();
+  const tap = target.stdin && options.onStdin !== undefined ? new PassThrough() : undefined;
+  if (tap !== undefined) options.onStdin?.(target.command, tap);
   child.stdin.on('error', () => undefined); // EPIPE when the command exits without reading all of stdin
   child.stdout.on('data', (d: Buffer) => target.stdout && ws.send(frame(CHANNEL.stdout, d)));
   child.stderr.on('data', (d: Buffer) => target.stderr && ws.send(frame(CHANNEL.stderr, d)));
@@ -147,12 +160,25 @@ function runExec(ws: WebSocket, target: ExecTarget, options: ExecRunnerOptions):
     ws.send(frame(CHANNEL.status, JSON.stringify(status)), () => ws.close(1000));
   };
   child.on('error', (e) => finish(startFailure(`failed to exec in container: ${e.message}`)));
-  child.on('close', (code, signal) => finish(exitStatus(code ?? 128 + signalNumber(signal), target.command)));
+  child.on('close', (code, signal) => {
+    tap?.end();
+    finish(exitStatus(code ?? 128 + signalNumber(signal), target.command));
+  });
+  let fed = 0;
   ws.on('message', (data: Buffer) => {
     if (data.length === 0) return;
     const channel = data[0];
     if (channel === CHANNEL.stdin && target.stdin && child.stdin.writable) {
-      if (!child.stdin.write(data.subarray(1))) {
+      const limit = options.cutStdinAfter ?? Infinity;
+      if (fed >= limit) return;
+      const payload = data.subarray(1, 1 + limit - fed);
+      fed += payload.length;
+      tap?.write(payload);
+      if (fed >= limit) {
+        child.stdin.write(payload, () => ws.terminate());
+        return;
+      }
+      if (!child.stdin.write(payload)) {
         ws.pause();
         child.stdin.once('drain', () => ws.resume());
       }
@@ -161,6 +187,7 @@ function runExec(ws: WebSocket, target: ExecTarget, options: ExecRunnerOptions):
     }
   });
   ws.on('close', () => {
+    tap?.end();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
 }
