@@ -7,9 +7,10 @@
  * retry can carry on from there. A rerun after a kill re-hashes the partial file once, streaming. Resuming sends
  * `Range: bytes=N-` with `If-Range`: a 206 appends, a 200 (the file changed) restarts from zero.
  *
- * The body is read with a plain reader loop, one slice written before the next is read, rather than
+ * The body is read with a plain reader loop into a FileAppender (256 KiB batches, one written while the next
+ * arrives, flushed to disk every 64 MiB so the final fsync does not wait for the whole file), rather than
  * `Readable.fromWeb` + `pipeline`: stream buffers are discarded when a stream errors, so bytes that had arrived
- * before a disconnect would be lost and downloaded again.
+ * before a disconnect would be lost and downloaded again; on a disconnect the batch in hand is written first.
  *
  * When the size is known beforehand (from a listing) or from an earlier response, no GET asks for more than
  * `maxGetBytes` (default {@link MAX_GET_BYTES}): a larger file is fetched as a run of `Range: bytes=A-B` windows,
@@ -33,6 +34,7 @@ import { ContentCache } from '../../cache/content-cache.js';
 import { READ_HWM } from '../../content/layout-store.js';
 import type { Digest } from '../../content/digest.js';
 import { AirbundleError } from '../../errors.js';
+import { FileAppender } from '../../util/file-appender.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { VERSION } from '../../version.js';
 import { fetchFollowingRedirects, type Followed } from './follow-redirects.js';
@@ -242,21 +244,26 @@ async function receive(opts: DownloadOptions, partial: PartialDownload, res: Res
   if (res.body === null) return;
   const reader = res.body.getReader();
   const fh = await open(partial.path, 'r+');
+  const file = partial.appender(fh, () => {
+    if (partial.offset - reported >= PROGRESS_STEP) {
+      reported = partial.offset;
+      opts.onBytes?.(partial.offset, total);
+    }
+  });
   try {
     for (;;) {
       let next: Awaited<ReturnType<typeof reader.read>>;
       try {
         next = await reader.read();
       } catch (err) {
+        // What arrived before the cut is kept: the retry asks only for the rest.
+        await file.drain();
         throw new TransientFailure(unreachable(opts, `connection lost after ${partial.offset} of ${total > 0 ? total : '?'} bytes`, err));
       }
       if (next.done) break;
-      await partial.append(fh, next.value);
-      if (partial.offset - reported >= PROGRESS_STEP) {
-        reported = partial.offset;
-        opts.onBytes?.(partial.offset, total);
-      }
+      await file.append(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
     }
+    await file.drain();
   } catch (err) {
     await reader.cancel().catch(() => undefined);
     throw err;
@@ -452,15 +459,18 @@ class PartialDownload {
     await writeFileAtomic(this.#sidecarPath, `${JSON.stringify(this.meta)}\n`);
   }
 
-  /** append writes one slice at the end of the file, then hashes it. */
-  async append(fh: FileHandle, data: Uint8Array): Promise<void> {
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    for (let written = 0; written < buf.length; ) {
-      const { bytesWritten } = await fh.write(buf, written, buf.length - written, this.offset + written);
-      written += bytesWritten;
-    }
-    this.#hasher.update(buf);
-    this.offset += buf.length;
+  /**
+   * appender writes slices at the end of the file (batched, pipelined, flushed to disk as it goes) and hashes
+   * each batch once it is on the file, so the hasher and `offset` always describe the bytes on disk.
+   */
+  appender(fh: FileHandle, onWritten: () => void): FileAppender {
+    return new FileAppender(fh, this.offset, {
+      onWritten: (batch, bytes) => {
+        for (const b of batch) this.#hasher.update(b);
+        this.offset += bytes;
+        onWritten();
+      },
+    });
   }
 
   /** digest ends hashing: call once, when the file is complete. */
