@@ -48,6 +48,9 @@ export function createSeekableZstdWriter(options: SeekableZstdWriterOptions = {}
   const submit = (self: Transform): void => {
     const size = filled;
     const frame = pool.submit(slot!, size);
+    // Handled below, in order; without this, a frame rejected before its turn (close on destroy) would be an
+    // unhandled rejection, which ends the process.
+    frame.catch(() => undefined);
     slot = undefined;
     filled = 0;
     frameStart += size;

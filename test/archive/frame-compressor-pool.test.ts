@@ -100,6 +100,20 @@ describe('seekable zstd writer on threads', () => {
     expect(one.equals(Buffer.concat([...frames, table]))).toBe(true);
   });
 
+  it('a stream destroyed with frames still compressing rejects them quietly (no unhandled rejection)', async () => {
+    const writer = createSeekableZstdWriter({ level: 19, frameSize: 256 * 1024, threads: 1 });
+    writer.on('error', () => undefined);
+    writer.resume();
+    const data = weights(4 * 256 * 1024);
+    writer.write(data);
+    // Both slots are submitted once the first write is taken in; destroy while level 19 is still on them.
+    await new Promise((r) => setImmediate(r));
+    const closed = new Promise((resolve) => writer.on('close', resolve));
+    writer.destroy(new Error('cut'));
+    await closed;
+    await new Promise((r) => setTimeout(r, 50));
+  });
+
   it('a stream destroyed mid-way stops its threads and does not hang', async () => {
     const writer = createSeekableZstdWriter({ level: 1, frameSize: 64 * 1024, threads: 2 });
     const closed = new Promise((resolve) => writer.on('close', resolve));
