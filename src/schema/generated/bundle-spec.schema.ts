@@ -202,7 +202,7 @@ export const bundleSpecSchema = {
         },
         "loaderImage": {
           "type": "string",
-          "description": "A busybox-like image in this bundle, used by loader pods and pull Jobs that fill volumes (needs sh, tar, wget, sha256sum)."
+          "description": "A busybox-like image in this bundle, used by loader pods and pull Jobs that fill volumes (busybox applets: sh, tar, wget, sha256sum, cp, stat)."
         }
       }
     },
@@ -284,7 +284,7 @@ export const bundleSpecSchema = {
             "stream",
             "pull"
           ],
-          "description": "stream: a loader pod fed from this machine; pull: a Job that fetches from the in-cluster registry (default)."
+          "description": "stream: a loader pod fed from this machine; pull: a Job that fetches from the in-cluster registry (default). Both resume after an interruption: a re-run sends only what the volume does not hold yet."
         }
       }
     },

@@ -110,7 +110,7 @@ export interface Deploy {
   workloads?: Workload[];
   manifests?: ManifestFile[];
   /**
-   * A busybox-like image in this bundle, used by loader pods and pull Jobs that fill volumes (needs sh, tar, wget, sha256sum).
+   * A busybox-like image in this bundle, used by loader pods and pull Jobs that fill volumes (busybox applets: sh, tar, wget, sha256sum, cp, stat).
    */
   loaderImage?: string;
 }
@@ -165,7 +165,7 @@ export interface Volume {
    */
   accessMode?: 'ReadWriteOnce' | 'ReadWriteMany' | 'ReadOnlyMany';
   /**
-   * stream: a loader pod fed from this machine; pull: a Job that fetches from the in-cluster registry (default).
+   * stream: a loader pod fed from this machine; pull: a Job that fetches from the in-cluster registry (default). Both resume after an interruption: a re-run sends only what the volume does not hold yet.
    */
   transport?: 'stream' | 'pull';
 }
