@@ -6,8 +6,8 @@
  *   npm run bench -- --level 3         the build job at another zstd level (default: the product's, DEFAULT_ZSTD_LEVEL)
  * Jobs, and what each is compared with:
  *   build        bundle build from a local HTTP server, to .tar.zst (zstd included)  vs  curl -o of the same files
- *                (the goal's reference), and vs  curl -o then tar | zstd -T0 (the same job with standard tools, on
- *                every core as ours)
+ *                (the goal's reference), and vs  curl -o, sha256sum -c, tar | zstd -T0, sync (the same job with
+ *                standard tools: pins checked, compressed on every core as ours, durable as ours)
  *   verify       bundle verify of the .tar                                          vs  sha256sum of the same file
  *   push         bundle push of the .tar                 vs  skopeo copy --preserve-digests oci:… of the same content,
  *                                                        and vs  a raw HTTP PUT (curl -T) of every blob
@@ -110,9 +110,16 @@ try {
     const curlDir = join(work, 'curl');
     mkdirSync(curlDir);
     const curl = await timed('bash', ['-c', files.map((f) => `curl -sS -f -o ${JSON.stringify(join(curlDir, f))} ${server.url}/${f}`).join(' && ')]);
-    // The same job with standard tools: the downloaded files into a .tar.zst, compressed on every core as ours.
+    // The same job with standard tools: the downloads checked against their pins, put in a .tar.zst compressed on
+    // every core as ours, and made durable (build fsyncs the cached files and the bundle).
     const curlZst = join(work, 'curl.tar.zst');
-    const zstd = await timed('bash', ['-c', `set -o pipefail; tar -cf - -C ${JSON.stringify(curlDir)} . | zstd -q -${level} -T0 -o ${JSON.stringify(curlZst)}`]);
+    const sums = join(work, 'sums.txt');
+    writeFileSync(sums, files.map((f) => `${hexOf(join(modelDir, f))}  ${join(curlDir, f)}\n`).join(''));
+    const q = JSON.stringify;
+    const zstd = await timed('bash', [
+      '-c',
+      `set -o pipefail; sha256sum --quiet -c ${q(sums)} && tar -cf - -C ${q(curlDir)} . | zstd -q -${level} -T0 -o ${q(curlZst)} && sync ${files.map((f) => q(join(curlDir, f))).join(' ')} ${q(curlZst)}`,
+    ]);
     const curlZstBytes = statSync(curlZst).size;
     rm(curlDir, curlZst);
     const models = files.map((f, i) => `{name: f${i}, source: "${server.url}/${f}#sha256=${hexOf(join(modelDir, f))}"}`);
@@ -122,7 +129,7 @@ try {
     const zstBytes = statSync(zst).size;
     rm(zst, join(work, 'http-cache'));
     results.add('build', 'curl -o', false, modelBytes, curl);
-    Object.assign(results.add('build', `curl -o, then tar → zstd -${level}`, false, modelBytes, inSequence(curl, zstd)), { short: 'curl+zstd', outputBytes: curlZstBytes });
+    Object.assign(results.add('build', `curl -o, sha256sum -c, tar → zstd -${level}, sync`, false, modelBytes, inSequence(curl, zstd)), { short: 'std tools', outputBytes: curlZstBytes });
     built = Object.assign(results.add('build', 'bundle build (http → .tar.zst)', true, modelBytes, build), { outputBytes: zstBytes });
     process.stderr.write(`bench: .tar.zst ${(zstBytes / modelBytes).toFixed(3)} of the model (tar | zstd -${level}: ${(curlZstBytes / modelBytes).toFixed(3)})\n`);
     const r = speedRatio(build, curl);
@@ -215,7 +222,7 @@ try {
     zstdLevel: level,
     data: 'bf16-like weights (random mantissa bytes, exponent bytes in a narrow range; see scripts/bench/content.ts)',
     references: {
-      build: `curl -o of the same files from the same local HTTP server, one after the other (the goal's reference); and the same followed by tar -c | zstd -${level} -T0 of them (the whole job done with standard tools)`,
+      build: `curl -o of the same files from the same local HTTP server, one after the other (the goal's reference); and the same followed by sha256sum -c of the pins, tar -c | zstd -${level} -T0 and sync of the files and the archive (the whole job done with standard tools, as durable as bundle build)`,
       verify: 'sha256sum of the same .tar',
       push: 'skopeo copy --preserve-digests from an OCI layout of the same content (bundle export), and curl -T of every blob (POST + monolithic PUT), each into a fresh registry',
       serve: 'skopeo copy docker://… oci:… of the same image from the distribution registry bundle push filled; server-side numbers are not measured for it',

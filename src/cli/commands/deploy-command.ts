@@ -38,7 +38,7 @@ export function registerDeploy(program: Command): void {
     .option('--set <key=value>', 'a deploy variable; repeatable', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--values <file>', 'deploy variables from a YAML map')
     .option('--render-only <dir>', 'write the objects as YAML files (GitOps) instead of applying them; content is still pushed')
-    .option('--no-push', 'with --render-only: do not push the content')
+    .option('--no-push', 'do not push the content (it is already in the registry, or --render-only for GitOps)')
     .option('--dry-run', 'check everything and print the plan; change nothing')
     .option('--kubeconfig <file>', 'kubeconfig (default: KUBECONFIG or ~/.kube/config)')
     .option('--components <names>', 'Zarf packages only: optional components to deploy too, comma-separated')
