@@ -9,7 +9,7 @@ export interface FrameCompressorOptions {
   level: number;
   /** Largest input of one frame, in bytes. */
   frameSize: number;
-  /** Compressing threads; default: the cores this process may use, at most 4. */
+  /** Compressing threads; default {@link defaultThreads}. */
   threads?: number;
 }
 
@@ -32,7 +32,7 @@ interface Job {
 /**
  * Worker body, as plain JavaScript (`eval`, so it loads the same way from `dist/` and from the TypeScript sources
  * under test): one zstd context with the frame parameters, compressing a slot's input into its output, both views
- * of the shared memory, so no frame is copied or allocated on the way.
+ * of the shared memory the worker gets once, so no frame is copied or allocated on the way and a job is three numbers.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -41,8 +41,11 @@ const cctx = new zstd.CCtx();
 cctx.setParameter(zstd.CParameter.compressionLevel, workerData.level);
 cctx.setParameter(zstd.CParameter.checksumFlag, 1);
 cctx.setParameter(zstd.CParameter.contentSizeFlag, 1);
-parentPort.on('message', ({ id, input, output }) => {
+const { memory, slotSize, frameSize } = workerData;
+parentPort.on('message', ({ id, slot, length }) => {
   try {
+    const input = new Uint8Array(memory, slot * slotSize, length);
+    const output = new Uint8Array(memory, slot * slotSize + frameSize, slotSize - frameSize);
     parentPort.postMessage({ id, size: cctx.compress2(output, input) });
   } catch (err) {
     parentPort.postMessage({ id, error: String(err && err.message || err) });
@@ -59,9 +62,14 @@ interface Reply {
   error?: string;
 }
 
-/** defaultThreads: one per core this process may use, at most 4 (beyond that the disk is the limit). */
+/**
+ * defaultThreads: one per core this process may use but one, at least 1 and at most 4. The main thread keeps a
+ * core: it reads, hashes and writes every byte, and is the limit of a build (measured on 2 cores: a second
+ * compressing thread made the build no faster, and cost 8 MiB of frames and a thread's heap). Beyond 4 the disk
+ * is the limit.
+ */
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 /**
@@ -85,12 +93,14 @@ export class FrameCompressorPool {
   #nextWorker = 0;
   #nextId = 0;
   #failure: Error | undefined;
+  readonly #slotSize: number;
 
   constructor(options: FrameCompressorOptions) {
     const threads = options.threads ?? defaultThreads();
     this.#options = { ...options, threads };
     const outputSize = compressBound(options.frameSize);
     const slotSize = options.frameSize + outputSize;
+    this.#slotSize = slotSize;
     // One slot per thread compressing, plus one being filled meanwhile: enough to keep every thread busy.
     const slots = threads + 1;
     this.#memory = new SharedArrayBuffer(slots * slotSize);
@@ -117,7 +127,7 @@ export class FrameCompressorPool {
     return new Promise<Buffer>((resolve, reject) => {
       this.#jobs.set(id, { slot, resolve, reject });
       const worker = this.#workers[this.#nextWorker++ % this.#workers.length]!;
-      worker.postMessage({ id, input: slot.input.subarray(0, length), output: slot.output });
+      worker.postMessage({ id, slot: slot.index, length });
     });
   }
 
@@ -132,7 +142,8 @@ export class FrameCompressorPool {
   #start(): void {
     const binding = createRequire(import.meta.url).resolve('zstd-napi/binding');
     for (let i = 0; i < this.#options.threads; i++) {
-      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { binding, level: this.#options.level }, resourceLimits: WORKER_LIMITS });
+      const workerData = { binding, level: this.#options.level, memory: this.#memory, slotSize: this.#slotSize, frameSize: this.#options.frameSize };
+      const worker = new Worker(WORKER_SOURCE, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
       worker.unref();
       worker.on('message', (reply: Reply) => this.#done(reply));
       worker.on('error', (err) => this.#fail(new AirbundleError('INTERNAL', `zstd worker failed: ${errorMessage(err)}`, { cause: err })));

@@ -13,7 +13,7 @@ export interface SeekableZstdWriterOptions {
    * entry starts and ends), so that damage to a body frame never hides a tar header, and no frame mixes two blobs.
    */
   cutAt?: readonly number[];
-  /** Compressing threads (default: one per core, at most 4). The output is the same for any number. */
+  /** Compressing threads (default: one per core but one, 1 to 4). The output is the same for any number. */
   threads?: number;
 }
 
