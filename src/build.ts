@@ -57,7 +57,17 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const chunkSize = spec.options?.chunkSize !== undefined ? parseSize(String(spec.options.chunkSize)) : DEFAULT_CHUNK_SIZE;
   const cache = await ContentCache.open(options.cacheDir ?? defaultCacheDir(options.env));
   const epoch = sourceDateEpoch(options.env ?? process.env);
-  const ctx: SourceContext = { cache, specDir: dir, chunkSize, now: epoch ?? new Date(), onEvent, signal: options.signal, registry: options.registry };
+  const ctx: SourceContext = {
+    cache,
+    specDir: dir,
+    chunkSize,
+    now: epoch ?? new Date(),
+    onEvent,
+    signal: options.signal,
+    registry: options.registry,
+    // One --timeout for every connection of the build: registries and download sources alike.
+    ...(options.registry?.timeoutMs !== undefined ? { idleTimeoutMs: options.registry.timeoutMs } : {}),
+  };
   const version = String(spec.metadata.version);
 
   onEvent({ type: 'phase-start', phase: 'resolve', title: 'Resolve sources' });

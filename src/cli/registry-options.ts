@@ -9,16 +9,18 @@ export interface RegistryFlags {
   plainHttp?: boolean;
   insecure?: boolean;
   caFile?: string;
+  timeout?: string;
 }
 
-/** addRegistryFlags adds --username/--password-stdin/--plain-http/--insecure/--ca-file to a command. */
+/** addRegistryFlags adds --username/--password-stdin/--plain-http/--insecure/--ca-file/--timeout to a command. */
 export function addRegistryFlags(cmd: Command): Command {
   return cmd
     .option('-u, --username <user>', 'registry user (default: from ~/.docker/config.json and credential helpers)')
     .option('--password-stdin', 'read the registry password from standard input')
     .option('--plain-http', 'speak plain HTTP to the registry (only for registries without TLS)')
     .option('--insecure', 'do not verify the registry\'s TLS certificate')
-    .option('--ca-file <pem>', 'trust these CA certificates for the registry');
+    .option('--ca-file <pem>', 'trust these CA certificates for the registry')
+    .option('--timeout <seconds>', 'drop a connection that sends or takes nothing for this long, and retry (registries and downloads; default 120)');
 }
 
 /** registryOptionsFrom turns the flags into client options, reading the password from stdin when asked. */
@@ -33,10 +35,21 @@ export async function registryOptionsFrom(flags: RegistryFlags): Promise<Omit<Re
     password = process.env.AIRBUNDLE_REGISTRY_PASSWORD;
     if (password === undefined) throw new AirbundleError('USAGE', '--username needs --password-stdin (or AIRBUNDLE_REGISTRY_PASSWORD)');
   }
+  const timeoutMs = flags.timeout === undefined ? undefined : parseTimeout(flags.timeout);
   return {
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(flags.username !== undefined && password !== undefined ? { username: flags.username, password } : {}),
     ...(flags.plainHttp === true ? { plainHttp: true } : {}),
     ...(flags.insecure === true ? { insecure: true } : {}),
     ...(flags.caFile !== undefined ? { caFile: flags.caFile } : {}),
   };
+}
+
+/** parseTimeout reads `--timeout` seconds (a positive number, fractions allowed) as milliseconds. */
+function parseTimeout(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new AirbundleError('USAGE', `--timeout ${text}: not a number of seconds`, { hint: 'give a positive number of seconds, e.g. --timeout 30' });
+  }
+  return Math.round(seconds * 1000);
 }

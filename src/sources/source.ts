@@ -24,6 +24,8 @@ export interface SourceContext {
   signal?: AbortSignal;
   /** How to reach registries (TLS, plain HTTP, credentials) for registry sources. */
   registry?: Omit<RegistryOptions, 'onEvent' | 'phase'>;
+  /** A download connection that sends nothing for this long is dropped and retried (default: the downloader's). */
+  idleTimeoutMs?: number;
 }
 
 /**

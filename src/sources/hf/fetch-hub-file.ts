@@ -74,6 +74,7 @@ export async function fetchHubFile(req: HubFileRequest, ctx: SourceContext): Pro
     ...(req.maxGetBytes !== undefined ? { maxGetBytes: req.maxGetBytes } : {}),
     ...(req.api.credentials !== undefined ? { credentials: req.api.credentials } : {}),
     signal: ctx.signal,
+    ...(ctx.idleTimeoutMs !== undefined ? { idleTimeoutMs: ctx.idleTimeoutMs } : {}),
     verify: async ({ path, digest, size }) => verifyAgainstListing(req, path, digest, size, ctx.signal),
     describeStatus: (res, servedBy) => (REFUSALS.has(res.status) ? hubError(req.api.target({ revision: req.commit, path: file.path }), refusalOf(res, servedBy)) : undefined),
     onBytes: (done, total) => {

@@ -17,7 +17,8 @@
  * each one a resumable step, because CDNs in front of model hubs refuse a single GET over 50 GB
  * (huggingface_hub `MAX_HTTP_DOWNLOAD_SIZE`, https://github.com/huggingface/huggingface_hub/issues/3868). A server
  * that ignores Range (200) is taken whole, from zero. Redirects are followed by hand (follow-redirects.ts), so
- * `credentials` never leave the origin of the URL.
+ * `credentials` never leave the origin of the URL. A connection that sends nothing for `idleTimeoutMs` (a stalled
+ * server, a flow a middlebox dropped silently) is abandoned and retried from the bytes on disk (idle-watchdog.ts).
  *
  * When the body is complete, the digest is checked against the pin; a mismatch deletes the partial. A verified
  * partial is fsynced, made read-only and renamed into `blobs/sha256/<hex>` (the partial directory is the ingest
@@ -35,6 +36,7 @@ import { READ_HWM } from '../../content/layout-store.js';
 import type { Digest } from '../../content/digest.js';
 import { AirbundleError } from '../../errors.js';
 import { FileAppender } from '../../util/file-appender.js';
+import { IdleWatchdog, formatSeconds } from '../../util/idle-watchdog.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { VERSION } from '../../version.js';
 import { fetchFollowingRedirects, type Followed } from './follow-redirects.js';
@@ -42,6 +44,9 @@ import { rootMessage, socketCode } from '../../util/network-errors.js';
 
 /** Most bytes asked for in one GET when the size is known: 10 GiB, well under the 50 GB CDNs allow. */
 export const MAX_GET_BYTES = 10 * 1024 ** 3;
+
+/** DEFAULT_IDLE_TIMEOUT_MS: how long a download may receive nothing before it is retried (as the registry client). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 
 /** Validators identify one version of a URL's content (RFC 9110 §8.8). */
 export interface Validators {
@@ -76,6 +81,8 @@ export interface DownloadOptions {
   retry?: RetryPolicy;
   /** Headers for the origin of `url` only (Authorization): dropped on a redirect to another origin. */
   credentials?: Record<string, string>;
+  /** A connection that sends nothing for this long is dropped and the download retried from where it is. Default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
+  idleTimeoutMs?: number;
   /** Size the content must have, known beforehand (a listing): the first GET may then be a window too. */
   size?: number;
   /** Most bytes asked for in one GET once the size is known. Default {@link MAX_GET_BYTES}. */
@@ -168,7 +175,22 @@ interface AttemptState {
  * of it ('again' then asks for the one after).
  */
 async function attempt(opts: DownloadOptions, partial: PartialDownload, state: AttemptState): Promise<Step> {
+  const idleMs = opts.idleTimeoutMs !== undefined && opts.idleTimeoutMs > 0 ? opts.idleTimeoutMs : DEFAULT_IDLE_TIMEOUT_MS;
+  const watchdog = new IdleWatchdog(idleMs, opts.signal);
+  try {
+    return await attemptWatched(opts, partial, state, watchdog);
+  } catch (err) {
+    if (!watchdog.fired || opts.signal?.aborted === true) throw err;
+    // A silent connection is a transient failure: the retry carries on from the bytes on disk.
+    throw new TransientFailure(unreachable(opts, `no data for ${formatSeconds(idleMs)} (after ${partial.offset} bytes)`, err));
+  } finally {
+    watchdog.stop();
+  }
+}
+
+async function attemptWatched(opts: DownloadOptions, partial: PartialDownload, state: AttemptState, watchdog: IdleWatchdog): Promise<Step> {
   await partial.sync(opts.signal);
+  watchdog.kick();
   const size = partial.meta.size;
   if (size !== undefined && partial.offset === size && size > 0) return 'complete';
   if (size !== undefined && (partial.offset > size || (opts.size !== undefined && size !== opts.size))) await partial.restart({});
@@ -194,7 +216,8 @@ async function attempt(opts: DownloadOptions, partial: PartialDownload, state: A
     if (opts.revalidate.etag !== undefined) headers['if-none-match'] = opts.revalidate.etag;
     else if (opts.revalidate.lastModified !== undefined) headers['if-modified-since'] = opts.revalidate.lastModified;
   }
-  const { response: res, url: servedBy } = await send(opts, headers);
+  const { response: res, url: servedBy } = await send(opts, headers, watchdog.signal);
+  watchdog.kick();
   if (res.status === 304 && !resuming && opts.revalidate !== undefined) {
     await discardBody(res);
     return 'not-modified';
@@ -228,7 +251,7 @@ async function attempt(opts: DownloadOptions, partial: PartialDownload, state: A
     if (res.status === 408 || res.status === 429 || res.status >= 500) throw new TransientFailure(failure, retryAfterMs(res));
     throw failure;
   }
-  await receive(opts, partial, res, until);
+  await receive(opts, partial, res, until, watchdog);
   const known = partial.meta.size;
   return known === undefined || partial.offset >= known ? 'complete' : 'again';
 }
@@ -237,7 +260,7 @@ async function attempt(opts: DownloadOptions, partial: PartialDownload, state: A
  * receive appends a response body to the partial file, each slice written before the next is read. `until` is
  * the file offset the body should end at, when the response says.
  */
-async function receive(opts: DownloadOptions, partial: PartialDownload, res: Response, until: number | undefined): Promise<void> {
+async function receive(opts: DownloadOptions, partial: PartialDownload, res: Response, until: number | undefined, watchdog: IdleWatchdog): Promise<void> {
   const total = partial.meta.size ?? 0;
   let reported = partial.offset;
   opts.onBytes?.(partial.offset, total);
@@ -261,6 +284,7 @@ async function receive(opts: DownloadOptions, partial: PartialDownload, res: Res
         throw new TransientFailure(unreachable(opts, `connection lost after ${partial.offset} of ${total > 0 ? total : '?'} bytes`, err));
       }
       if (next.done) break;
+      watchdog.kick();
       await file.append(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
     }
     await file.drain();
@@ -315,9 +339,9 @@ async function finish(opts: DownloadOptions, partial: PartialDownload): Promise<
 }
 
 /** send makes the request; network failures become SOURCE_UNREACHABLE, retried when they look transient. */
-async function send(opts: DownloadOptions, headers: Record<string, string>): Promise<Followed> {
+async function send(opts: DownloadOptions, headers: Record<string, string>, signal: AbortSignal): Promise<Followed> {
   try {
-    return await fetchFollowingRedirects({ url: opts.url, headers, credentials: opts.credentials, signal: opts.signal });
+    return await fetchFollowingRedirects({ url: opts.url, headers, credentials: opts.credentials, signal });
   } catch (err) {
     if (opts.signal?.aborted === true || err instanceof AirbundleError) throw err;
     const failure = unreachable(opts, 'cannot connect', err);

@@ -98,6 +98,7 @@ async function fetchBlob(
     expected: pin,
     revalidate: current,
     signal: ctx.signal,
+    ...(ctx.idleTimeoutMs !== undefined ? { idleTimeoutMs: ctx.idleTimeoutMs } : {}),
     onBytes: (done, total) => {
       start(total);
       ctx.onEvent({ type: 'bytes', phase: 'resolve', item, done, total });

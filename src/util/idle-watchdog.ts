@@ -1,0 +1,41 @@
+/**
+ * IdleWatchdog aborts a transfer that goes silent: its `signal` fires when `kick` has not been called for `ms`
+ * (a stalled server, or a connection a middlebox dropped without a reset, which would otherwise hang until the
+ * runtime's own timeouts of several minutes). It follows `parent` too, so one signal serves both the caller's
+ * cancel and the stall. `fired` tells a stall from a cancel.
+ */
+export class IdleWatchdog {
+  readonly signal: AbortSignal;
+  readonly #controller = new AbortController();
+  readonly #ms: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number, parent?: AbortSignal) {
+    this.#ms = ms;
+    this.signal = parent === undefined ? this.#controller.signal : AbortSignal.any([parent, this.#controller.signal]);
+    this.kick();
+  }
+
+  /** fired is true once the transfer was aborted for being silent. */
+  get fired(): boolean {
+    return this.#controller.signal.aborted;
+  }
+
+  /** kick says the transfer made progress: the silence is counted again from now. */
+  kick(): void {
+    clearTimeout(this.#timer);
+    if (this.fired) return;
+    this.#timer = setTimeout(() => this.#controller.abort(new Error(`no data for ${formatSeconds(this.#ms)}`)), this.#ms);
+    this.#timer.unref();
+  }
+
+  /** stop ends the watch (the transfer is over). */
+  stop(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
+/** formatSeconds says a duration as people say it in an error message: `120 s`, `1.5 s`. */
+export function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
