@@ -107,7 +107,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: 
     } catch (err) {
       if (ctx.signal?.aborted === true) throw abortedError(ctx.item, err);
       const waitMs = policy.waitMs(err, attempt);
-      if (waitMs === undefined) throw err;
+      if (waitMs === undefined) throw attempt > 1 ? gaveUp(err, attempt, ctx.item) : err;
       ctx.onEvent?.({ type: 'retry', phase: ctx.phase, item: ctx.item, attempt, reason: (err as Error).message, waitMs });
       try {
         await sleep(waitMs, undefined, { signal: ctx.signal });
@@ -116,6 +116,19 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: 
       }
     }
   }
+}
+
+/**
+ * gaveUp says, for the last of several failed attempts, what was being moved and how many times it was tried (the
+ * bare last error would read as a single failure). Same code and details; only a transient AirbundleError is restated.
+ */
+function gaveUp(err: unknown, attempts: number, item: string): unknown {
+  if (!(err instanceof AirbundleError) || !isTransient(err)) return err;
+  return new AirbundleError(err.code, `${err.message} (${item}: gave up after ${attempts} attempts)`, {
+    cause: err,
+    hint: err.hint ?? 'the failure persisted through every retry; check the server, then run again: what is complete is not sent again',
+    ...(err.details !== undefined ? { details: err.details } : {}),
+  });
 }
 
 /** throwIfAborted throws ABORTED when the signal has fired. */

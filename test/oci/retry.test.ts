@@ -64,6 +64,16 @@ describe('withRetry', () => {
     ]);
   });
 
+  it('when retries run out, says what was moved and how often it was tried, keeping the code and details', async () => {
+    const err = await expectCode(
+      withRetry(async () => { throw transient('cannot reach registry h: ECONNRESET'); }, new RetryPolicy({ maxAttempts: 3, baseDelayMs: 1 }), ctx([])),
+      'REGISTRY_ERROR',
+    );
+    expect(err.message).toBe('cannot reach registry h: ECONNRESET (h/r@d: gave up after 3 attempts)');
+    expect(err.details).toMatchObject({ transient: true });
+    expect(err.hint).toMatch(/run again/);
+  });
+
   it('does not retry other errors', async () => {
     let calls = 0;
     await expect(withRetry(async () => { calls += 1; throw new Error('bug'); }, new RetryPolicy(), ctx([]))).rejects.toThrow('bug');
