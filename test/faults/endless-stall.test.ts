@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startFaultProxy, type FaultAction, type FaultProxy } from '../support/fault-proxy.js';
+import { startFaultProxy, type FaultAction, type FaultProxy, type RequestInfo } from '../support/fault-proxy.js';
 import { MID, type Outcome } from './fault-cases.js';
 import { errorCodeOf, type FaultTarget } from './fault-target.js';
 import { startHfBuildTarget } from './hf-build-target.js';
@@ -26,6 +26,8 @@ interface EndlessStall {
   start: (work: string) => Promise<FaultTarget>;
   action: FaultAction;
   outcome: Outcome;
+  /** Which requests stall (default: the target's big body); then the error names the proxy's host, not the file. */
+  match?: (q: RequestInfo) => boolean;
   /** Test timeout with the default idle timeout (SLOW); with `--timeout 1` every case takes well under a minute. */
   slowTimeoutMs: number;
 }
@@ -44,6 +46,14 @@ const CASES: EndlessStall[] = [
     action: { kind: 'stall', afterBytes: 0, direction: 'response' },
     outcome: 'SOURCE_UNREACHABLE',
     slowTimeoutMs: 12 * MINUTE,
+  },
+  {
+    title: 'bundle build from the Hub: every API call withholds its headers → SOURCE_UNREACHABLE',
+    start: (work) => startHfBuildTarget(work, BIG),
+    action: { kind: 'stall', afterBytes: 0, direction: 'response' },
+    match: (q) => q.url.includes('/api/models/'),
+    outcome: 'SOURCE_UNREACHABLE',
+    slowTimeoutMs: 15 * MINUTE,
   },
   {
     title: 'bundle build from the Hub: the weights download stalls mid-body on every attempt → ok, each attempt resumes',
@@ -73,7 +83,7 @@ describe(`stalls never dropped${SLOW ? ' (default timeout, slow)' : ' (--timeout
       try {
         const proxy = await startFaultProxy(target.upstream);
         proxies.push(proxy);
-        proxy.addFault({ match: target.bigBody, times: Infinity, action: c.action });
+        proxy.addFault({ match: c.match ?? target.bigBody, times: Infinity, action: c.action });
         const run = await target.run(proxy, 'endless', SLOW ? [] : ['--timeout', '1']);
         expect(proxy.requests.filter((q) => q.fault === 'stall').length, 'stalled more than once').toBeGreaterThan(1);
         if (c.outcome === 'ok') {
@@ -84,7 +94,7 @@ describe(`stalls never dropped${SLOW ? ' (default timeout, slow)' : ' (--timeout
         expect(run.result.code, run.result.stdout + run.result.stderr).toBe(1);
         expect(errorCodeOf(run.result), run.result.stderr).toBe(c.outcome);
         expect(run.result.stderr).toContain('no data for');
-        for (const subject of run.subjects) expect(run.result.stderr).toContain(subject);
+        for (const subject of c.match === undefined ? run.subjects : [proxy.host]) expect(run.result.stderr).toContain(subject);
         expect(await run.leftoverProblems()).toEqual([]);
       } finally {
         await target.stop();

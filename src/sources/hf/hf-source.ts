@@ -34,7 +34,7 @@ export interface HfOptions {
 export async function resolveHfModel(entry: HfModelEntry, ctx: SourceContext, defaultTag: string, options: HfOptions = {}): Promise<ResolvedArtifact> {
   const { repo, revision } = parseHfSource(entry.name, entry.source);
   const { endpoint, token } = hfSettings(options.env ?? process.env);
-  const api = new HubApi({ model: entry.name, endpoint, repo, token, onEvent: ctx.onEvent, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}) });
+  const api = new HubApi({ model: entry.name, endpoint, repo, token, onEvent: ctx.onEvent, ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}), ...(ctx.idleTimeoutMs !== undefined ? { idleTimeoutMs: ctx.idleTimeoutMs } : {}) });
 
   const commit = await api.resolveRevision(revision);
   const listing = await api.listFiles(commit.sha);

@@ -10,7 +10,9 @@ import { AirbundleError, isAirbundleError } from '../../errors.js';
 import { RetryPolicy, retryableNetworkError, transientDetails, withRetry } from '../../oci/retry.js';
 import type { ProgressSink } from '../../progress/events.js';
 import { VERSION } from '../../version.js';
+import { DEFAULT_IDLE_TIMEOUT_MS } from '../http/download.js';
 import { fetchFollowingRedirects } from '../http/follow-redirects.js';
+import { IdleWatchdog, formatSeconds } from '../../util/idle-watchdog.js';
 import { hubError, refusalOf, type HubTarget } from './hub-errors.js';
 import { parseTreePage, type HubFile } from './tree-entry.js';
 import { rootMessage, socketCode } from '../../util/network-errors.js';
@@ -29,6 +31,8 @@ export interface HubApiOptions {
   token: string | undefined;
   signal?: AbortSignal;
   onEvent?: ProgressSink;
+  /** A call that receives nothing for this long is dropped and retried. Default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
+  idleTimeoutMs?: number;
 }
 
 /** HubCommit is a revision resolved to its commit. */
@@ -96,36 +100,59 @@ export class HubApi {
 
   /** #getJson GETs a JSON document (retrying transient failures) and the `rel="next"` link, if any. */
   async #getJson(url: string, what: { revision: string }): Promise<{ body: unknown; next: string | undefined }> {
-    let answeredBefore = false;
+    const state = { answeredBefore: false };
+    const idleMs = this.#o.idleTimeoutMs !== undefined && this.#o.idleTimeoutMs > 0 ? this.#o.idleTimeoutMs : DEFAULT_IDLE_TIMEOUT_MS;
     return withRetry(
       async () => {
-        let followed;
+        const watchdog = new IdleWatchdog(idleMs, this.#o.signal);
         try {
-          const credentials = new URL(url).origin === this.#origin ? this.credentials : undefined;
-          followed = await fetchFollowingRedirects({ url, headers: { accept: 'application/json', 'user-agent': `airbundle/${VERSION}` }, credentials, signal: this.#o.signal });
+          return await this.#getJsonOnce(url, what, watchdog.signal, state);
         } catch (err) {
-          throw isAirbundleError(err) ? err : this.#unreachable(url, err, answeredBefore);
+          if (!watchdog.fired || this.#o.signal?.aborted === true) throw err;
+          throw new AirbundleError('SOURCE_UNREACHABLE', `model "${this.#o.model}": no data for ${formatSeconds(idleMs)} from ${new URL(url).host} (${this.#o.repo})`, {
+            cause: err,
+            hint: 'the Hub (or HF_ENDPOINT) stopped answering; --timeout sets how long to wait',
+            details: { url, ...transientDetails() },
+          });
+        } finally {
+          watchdog.stop();
         }
-        answeredBefore = true;
-        const { response: res, url: servedBy } = followed;
-        if (res.status !== 200) {
-          await res.body?.cancel().catch(() => undefined);
-          throw hubError(this.target(what), refusalOf(res, servedBy));
-        }
-        const text = await readText(res, url).catch((err: unknown) => {
-          throw isAirbundleError(err) ? err : this.#unreachable(url, err, true);
-        });
-        let body: unknown;
-        try {
-          body = JSON.parse(text) as unknown;
-        } catch (err) {
-          throw new AirbundleError('SOURCE_INVALID', `model "${this.#o.model}": ${url} did not answer JSON`, { cause: err, hint: 'HF_ENDPOINT must point at a Hugging Face Hub (or a faithful mirror)' });
-        }
-        return { body, next: nextLink(res.headers.get('link'), servedBy) };
       },
       new RetryPolicy(),
       { signal: this.#o.signal, onEvent: this.#o.onEvent, phase: 'resolve', item: `${this.#o.model} (hf://${this.#o.repo})` },
     );
+  }
+
+  /** #getJsonOnce is one attempt of {@link #getJson}, on `signal` (the caller's cancel and the idle watchdog). */
+  async #getJsonOnce(
+    url: string,
+    what: { revision: string },
+    signal: AbortSignal,
+    state: { answeredBefore: boolean },
+  ): Promise<{ body: unknown; next: string | undefined }> {
+    let followed;
+    try {
+      const credentials = new URL(url).origin === this.#origin ? this.credentials : undefined;
+      followed = await fetchFollowingRedirects({ url, headers: { accept: 'application/json', 'user-agent': `airbundle/${VERSION}` }, credentials, signal });
+    } catch (err) {
+      throw isAirbundleError(err) ? err : this.#unreachable(url, err, state.answeredBefore);
+    }
+    state.answeredBefore = true;
+    const { response: res, url: servedBy } = followed;
+    if (res.status !== 200) {
+      await res.body?.cancel().catch(() => undefined);
+      throw hubError(this.target(what), refusalOf(res, servedBy));
+    }
+    const text = await readText(res, url).catch((err: unknown) => {
+      throw isAirbundleError(err) ? err : this.#unreachable(url, err, true);
+    });
+    let body: unknown;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new AirbundleError('SOURCE_INVALID', `model "${this.#o.model}": ${url} did not answer JSON`, { cause: err, hint: 'HF_ENDPOINT must point at a Hugging Face Hub (or a faithful mirror)' });
+    }
+    return { body, next: nextLink(res.headers.get('link'), servedBy) };
   }
 
   #unreachable(url: string, err: unknown, answeredBefore: boolean): AirbundleError {
