@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startFaultProxy, type FaultAction, type FaultProxy, type RequestInfo } from '../support/fault-proxy.js';
 import { MID, type Outcome } from './fault-cases.js';
-import { errorCodeOf, type FaultTarget } from './fault-target.js';
+import { expectOutcome, type FaultTarget } from './fault-target.js';
 import { startHfBuildTarget } from './hf-build-target.js';
 import { startPushTarget } from './push-target.js';
 
@@ -86,16 +86,8 @@ describe(`stalls never dropped${SLOW ? ' (default timeout, slow)' : ' (--timeout
         proxy.addFault({ match: c.match ?? target.bigBody, times: Infinity, action: c.action });
         const run = await target.run(proxy, 'endless', SLOW ? [] : ['--timeout', '1']);
         expect(proxy.requests.filter((q) => q.fault === 'stall').length, 'stalled more than once').toBeGreaterThan(1);
-        if (c.outcome === 'ok') {
-          expect(run.result.code, run.result.stderr).toBe(0);
-          expect(await run.successProblems()).toEqual([]);
-          return;
-        }
-        expect(run.result.code, run.result.stdout + run.result.stderr).toBe(1);
-        expect(errorCodeOf(run.result), run.result.stderr).toBe(c.outcome);
-        expect(run.result.stderr).toContain('no data for');
-        for (const subject of c.match === undefined ? run.subjects : [proxy.host]) expect(run.result.stderr).toContain(subject);
-        expect(await run.leftoverProblems()).toEqual([]);
+        await expectOutcome(expect, run, c.outcome, c.match === undefined ? run.subjects : [proxy.host]);
+        if (c.outcome !== 'ok') expect(run.result.stderr).toContain('no data for');
       } finally {
         await target.stop();
       }

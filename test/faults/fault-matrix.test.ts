@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { FAULT_CASES, type FaultCase, type Outcome } from './fault-cases.js';
-import { errorCodeOf, type FaultTarget } from './fault-target.js';
+import { expectOutcome, type FaultTarget } from './fault-target.js';
 import { startHfBuildTarget } from './hf-build-target.js';
 import { startPushTarget } from './push-target.js';
 
@@ -66,16 +66,7 @@ for (const row of TARGETS) {
         expect(passed, 'bytes through before the cut').toContain(c.cutAt);
       }
       if (c.bigBodyRequests !== undefined) expect(proxy.requests.filter(target.bigBody)).toHaveLength(c.bigBodyRequests);
-      const { result } = run;
-      if (c.outcome === 'ok') {
-        expect(result.code, result.stderr).toBe(0);
-        expect(await run.successProblems()).toEqual([]);
-      } else {
-        expect(result.code, result.stdout + result.stderr).toBe(1);
-        expect(errorCodeOf(result), result.stderr).toBe(c.outcome);
-        for (const subject of run.subjects) expect(result.stderr).toContain(subject);
-        expect(await run.leftoverProblems()).toEqual([]);
-      }
+      await expectOutcome(expect, run, c.outcome);
     });
   });
 }

@@ -3,7 +3,9 @@
  * carries the big body (the one faults strike), a way to run the CLI through the proxy, and two checks that
  * return problems as sentences (none means all is well), so one table-driven test body serves every target.
  */
+import type { ExpectStatic } from 'vitest';
 import type { CliResult } from '../support/cli.js';
+import type { Outcome } from './fault-cases.js';
 import type { Direction, FaultProxy, RequestInfo } from '../support/fault-proxy.js';
 
 /** FaultTarget is one CLI operation run through the fault proxy. */
@@ -40,4 +42,21 @@ export function errorCodeOf(r: CliResult): string | undefined {
   }
   const code = (parsed as { error?: { code?: unknown } } | null)?.error?.code;
   return typeof code === 'string' && r.stderr.includes(`error [${code}]`) ? code : undefined;
+}
+
+/**
+ * expectOutcome checks that a run ended as `outcome` says: exit 0 and a byte-exact result, or exit 1 with that code
+ * (stderr and JSON), every one of `subjects` named, and nothing corrupt or half-done left.
+ */
+export async function expectOutcome(expect: ExpectStatic, run: CaseRun, outcome: Outcome, subjects: string[] = run.subjects): Promise<void> {
+  const { result } = run;
+  if (outcome === 'ok') {
+    expect(result.code, result.stderr).toBe(0);
+    expect(await run.successProblems()).toEqual([]);
+    return;
+  }
+  expect(result.code, result.stdout + result.stderr).toBe(1);
+  expect(errorCodeOf(result), result.stderr).toBe(outcome);
+  for (const subject of subjects) expect(result.stderr).toContain(subject);
+  expect(await run.leftoverProblems()).toEqual([]);
 }
