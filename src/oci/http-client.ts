@@ -12,6 +12,7 @@ import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { AirbundleError, errorMessage, isAirbundleError } from '../errors.js';
+import { formatSeconds, idleTimeoutOf } from '../util/idle-watchdog.js';
 import { VERSION } from '../version.js';
 import { networkError } from './network-error.js';
 import { pump } from './request-pump.js';
@@ -128,7 +129,7 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions = {}) {
     this.#options = options;
-    this.#timeoutMs = options.timeoutMs !== undefined && options.timeoutMs > 0 ? options.timeoutMs : 120_000;
+    this.#timeoutMs = idleTimeoutOf(options.timeoutMs);
   }
 
   /** baseUrl is the root URL of a registry host under the configured scheme. */
@@ -210,7 +211,7 @@ export class HttpClient {
         resolve(new HttpResponse(res.statusCode ?? 0, res.headers, url, res));
       });
       request.setTimeout(this.#timeoutMs, () => {
-        const err = Object.assign(new Error(`no data for ${Math.round(this.#timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' });
+        const err = Object.assign(new Error(`no data for ${formatSeconds(this.#timeoutMs)}`), { code: 'ETIMEDOUT' });
         request.destroy(err);
       });
       request.on('error', fail);

@@ -1,3 +1,11 @@
+/** DEFAULT_IDLE_TIMEOUT_MS: how long a connection may send or take nothing before it is dropped (`--timeout`). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+
+/** idleTimeoutOf is the idle timeout to use: `ms` when positive, else {@link DEFAULT_IDLE_TIMEOUT_MS}. */
+export function idleTimeoutOf(ms: number | undefined): number {
+  return ms !== undefined && ms > 0 ? ms : DEFAULT_IDLE_TIMEOUT_MS;
+}
+
 /**
  * IdleWatchdog aborts a transfer that goes silent: its `signal` fires when `kick` has not been called for `ms`
  * (a stalled server, or a connection a middlebox dropped without a reset, which would otherwise hang until the
@@ -38,6 +46,29 @@ export class IdleWatchdog {
   /** stop ends the watch (the transfer is over). */
   stop(): void {
     clearInterval(this.#timer);
+  }
+}
+
+/**
+ * watchIdle runs one transfer attempt under a watchdog of `ms` (default {@link DEFAULT_IDLE_TIMEOUT_MS}) that also
+ * follows `parent`: `work` gets the watchdog, passes its `signal` to the transfer and kicks it on progress. When the
+ * watchdog ended the attempt (not a cancel), what it threw is replaced by `silent(err, ms)`.
+ */
+export async function watchIdle<T>(
+  ms: number | undefined,
+  parent: AbortSignal | undefined,
+  work: (watchdog: IdleWatchdog) => Promise<T>,
+  silent: (err: unknown, ms: number) => Error,
+): Promise<T> {
+  const idleMs = idleTimeoutOf(ms);
+  const watchdog = new IdleWatchdog(idleMs, parent);
+  try {
+    return await work(watchdog);
+  } catch (err) {
+    if (!watchdog.fired || parent?.aborted === true) throw err;
+    throw silent(err, idleMs);
+  } finally {
+    watchdog.stop();
   }
 }
 

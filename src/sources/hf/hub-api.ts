@@ -10,9 +10,8 @@ import { AirbundleError, isAirbundleError } from '../../errors.js';
 import { RetryPolicy, retryableNetworkError, transientDetails, withRetry } from '../../oci/retry.js';
 import type { ProgressSink } from '../../progress/events.js';
 import { VERSION } from '../../version.js';
-import { DEFAULT_IDLE_TIMEOUT_MS } from '../http/download.js';
 import { fetchFollowingRedirects } from '../http/follow-redirects.js';
-import { IdleWatchdog, formatSeconds } from '../../util/idle-watchdog.js';
+import { formatSeconds, watchIdle } from '../../util/idle-watchdog.js';
 import { hubError, refusalOf, type HubTarget } from './hub-errors.js';
 import { parseTreePage, type HubFile } from './tree-entry.js';
 import { rootMessage, socketCode } from '../../util/network-errors.js';
@@ -31,7 +30,7 @@ export interface HubApiOptions {
   token: string | undefined;
   signal?: AbortSignal;
   onEvent?: ProgressSink;
-  /** A call that receives nothing for this long is dropped and retried. Default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
+  /** A call that receives nothing for this long is dropped and retried. Default: idle-watchdog.ts's (120 s). */
   idleTimeoutMs?: number;
 }
 
@@ -101,23 +100,19 @@ export class HubApi {
   /** #getJson GETs a JSON document (retrying transient failures) and the `rel="next"` link, if any. */
   async #getJson(url: string, what: { revision: string }): Promise<{ body: unknown; next: string | undefined }> {
     const state = { answeredBefore: false };
-    const idleMs = this.#o.idleTimeoutMs !== undefined && this.#o.idleTimeoutMs > 0 ? this.#o.idleTimeoutMs : DEFAULT_IDLE_TIMEOUT_MS;
     return withRetry(
-      async () => {
-        const watchdog = new IdleWatchdog(idleMs, this.#o.signal);
-        try {
-          return await this.#getJsonOnce(url, what, watchdog.signal, state);
-        } catch (err) {
-          if (!watchdog.fired || this.#o.signal?.aborted === true) throw err;
-          throw new AirbundleError('SOURCE_UNREACHABLE', `model "${this.#o.model}": no data for ${formatSeconds(idleMs)} from ${new URL(url).host} (${this.#o.repo})`, {
-            cause: err,
-            hint: 'the Hub (or HF_ENDPOINT) stopped answering; --timeout sets how long to wait',
-            details: { url, ...transientDetails() },
-          });
-        } finally {
-          watchdog.stop();
-        }
-      },
+      async () =>
+        watchIdle(
+          this.#o.idleTimeoutMs,
+          this.#o.signal,
+          (watchdog) => this.#getJsonOnce(url, what, watchdog.signal, state),
+          (err, ms) =>
+            new AirbundleError('SOURCE_UNREACHABLE', `model "${this.#o.model}": no data for ${formatSeconds(ms)} from ${new URL(url).host} (${this.#o.repo})`, {
+              cause: err,
+              hint: 'the Hub (or HF_ENDPOINT) stopped answering; --timeout sets how long to wait',
+              details: { url, ...transientDetails() },
+            }),
+        ),
       new RetryPolicy(),
       { signal: this.#o.signal, onEvent: this.#o.onEvent, phase: 'resolve', item: `${this.#o.model} (hf://${this.#o.repo})` },
     );

@@ -36,7 +36,7 @@ import { READ_HWM } from '../../content/layout-store.js';
 import type { Digest } from '../../content/digest.js';
 import { AirbundleError } from '../../errors.js';
 import { FileAppender } from '../../util/file-appender.js';
-import { IdleWatchdog, formatSeconds } from '../../util/idle-watchdog.js';
+import { formatSeconds, watchIdle, type IdleWatchdog } from '../../util/idle-watchdog.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { VERSION } from '../../version.js';
 import { fetchFollowingRedirects, type Followed } from './follow-redirects.js';
@@ -44,9 +44,6 @@ import { rootMessage, socketCode } from '../../util/network-errors.js';
 
 /** Most bytes asked for in one GET when the size is known: 10 GiB, well under the 50 GB CDNs allow. */
 export const MAX_GET_BYTES = 10 * 1024 ** 3;
-
-/** DEFAULT_IDLE_TIMEOUT_MS: how long a download may receive nothing before it is retried (as the registry client). */
-export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 
 /** Validators identify one version of a URL's content (RFC 9110 §8.8). */
 export interface Validators {
@@ -81,7 +78,7 @@ export interface DownloadOptions {
   retry?: RetryPolicy;
   /** Headers for the origin of `url` only (Authorization): dropped on a redirect to another origin. */
   credentials?: Record<string, string>;
-  /** A connection that sends nothing for this long is dropped and the download retried from where it is. Default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
+  /** A connection that sends nothing for this long is dropped and the download retried from where it is. Default: idle-watchdog.ts's (120 s). */
   idleTimeoutMs?: number;
   /** Size the content must have, known beforehand (a listing): the first GET may then be a window too. */
   size?: number;
@@ -175,17 +172,13 @@ interface AttemptState {
  * of it ('again' then asks for the one after).
  */
 async function attempt(opts: DownloadOptions, partial: PartialDownload, state: AttemptState): Promise<Step> {
-  const idleMs = opts.idleTimeoutMs !== undefined && opts.idleTimeoutMs > 0 ? opts.idleTimeoutMs : DEFAULT_IDLE_TIMEOUT_MS;
-  const watchdog = new IdleWatchdog(idleMs, opts.signal);
-  try {
-    return await attemptWatched(opts, partial, state, watchdog);
-  } catch (err) {
-    if (!watchdog.fired || opts.signal?.aborted === true) throw err;
-    // A silent connection is a transient failure: the retry carries on from the bytes on disk.
-    throw new TransientFailure(unreachable(opts, `no data for ${formatSeconds(idleMs)} (after ${partial.offset} bytes)`, err));
-  } finally {
-    watchdog.stop();
-  }
+  // A silent connection is a transient failure: the retry carries on from the bytes on disk.
+  return watchIdle(
+    opts.idleTimeoutMs,
+    opts.signal,
+    (watchdog) => attemptWatched(opts, partial, state, watchdog),
+    (err, ms) => new TransientFailure(unreachable(opts, `no data for ${formatSeconds(ms)} (after ${partial.offset} bytes)`, err)),
+  );
 }
 
 async function attemptWatched(opts: DownloadOptions, partial: PartialDownload, state: AttemptState, watchdog: IdleWatchdog): Promise<Step> {
